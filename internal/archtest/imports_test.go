@@ -1,0 +1,141 @@
+package archtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/mdnskit/mdnskit"
+
+// allowedOurs lists, per package (or package prefix ending in "/"), the
+// packages of this module it may import outside its own tests. A package not
+// listed may import nothing of ours.
+var allowedOurs = map[string][]string{
+	"txt":              {},
+	"mdns":             {},
+	"mdns/mdnstest":    {"mdns"},
+	"domains":          {"txt", "mdns"},
+	"cmd/":             {"domains", "mdns", "txt", "internal/"},
+	"internal/cli":     {},
+	"internal/testlan": {},
+}
+
+// Only package mdns may touch the DNS wire and the socket layer.
+var wireOnly = []string{"github.com/miekg/dns", "golang.org/x/net/"}
+
+type pkg struct {
+	ImportPath   string
+	Imports      []string
+	TestImports  []string
+	XTestImports []string
+}
+
+func listPackages(t *testing.T) []pkg {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-json", module+"/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	var pkgs []pkg
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for {
+		var p pkg
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatalf("decoding go list output: %v", err)
+		}
+		pkgs = append(pkgs, p)
+	}
+	if len(pkgs) == 0 {
+		t.Fatalf("go list found only %d packages", len(pkgs))
+	}
+	return pkgs
+}
+
+func rel(path string) (string, bool) {
+	if path == module {
+		return "", true
+	}
+	r, ok := strings.CutPrefix(path, module+"/")
+	return r, ok
+}
+
+func matches(rule, p string) bool {
+	if strings.HasSuffix(rule, "/") {
+		return strings.HasPrefix(p, rule)
+	}
+	return p == rule
+}
+
+func allowedFor(p string) (allowed []string, listed bool) {
+	for rule, a := range allowedOurs {
+		if matches(rule, p) {
+			return a, true
+		}
+	}
+	return nil, false
+}
+
+func TestImportRule(t *testing.T) {
+	for _, p := range listPackages(t) {
+		me, _ := rel(p.ImportPath)
+		allowed, _ := allowedFor(me)
+		for _, imp := range p.Imports {
+			dep, ours := rel(imp)
+			if !ours {
+				continue
+			}
+			if strings.HasPrefix(dep, "cmd/") {
+				t.Errorf("%s imports %s: nothing may import a command", me, dep)
+				continue
+			}
+			ok := strings.HasPrefix(dep, me+"/") && me != "" // own subpackages
+			for _, a := range allowed {
+				ok = ok || matches(a, dep)
+			}
+			if me == "mdns" && dep == "mdns/mdnstest" {
+				ok = false // the engine must not depend on its test double
+			}
+			if !ok {
+				t.Errorf("%s imports %s, which DESIGN.md's import rule forbids", me, dep)
+			}
+		}
+	}
+}
+
+func TestOnlyMDNSTouchesTheWire(t *testing.T) {
+	for _, p := range listPackages(t) {
+		me, _ := rel(p.ImportPath)
+		if me == "mdns" {
+			continue
+		}
+		all := append(append(append([]string{}, p.Imports...), p.TestImports...), p.XTestImports...)
+		for _, imp := range all {
+			for _, w := range wireOnly {
+				if imp == strings.TrimSuffix(w, "/") || strings.HasPrefix(imp, w) {
+					t.Errorf("%s imports %s: only package mdns may use miekg/dns and x/net", me, imp)
+				}
+			}
+		}
+	}
+}
+
+func TestTxtIsPure(t *testing.T) {
+	for _, p := range listPackages(t) {
+		if me, _ := rel(p.ImportPath); me != "txt" {
+			continue
+		}
+		for _, imp := range p.Imports {
+			if strings.Contains(imp, ".") || imp == "net" || strings.HasPrefix(imp, "net/") || imp == "os" || imp == "syscall" {
+				t.Errorf("txt imports %s: txt must be pure (no I/O, no third-party code)", imp)
+			}
+		}
+		return
+	}
+	t.Fatal("package txt not found")
+}

@@ -1,0 +1,34 @@
+package mdns
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors for branching with errors.Is.
+var (
+	// ErrClosed is returned by calls on a Conn after Close.
+	ErrClosed = errors.New("mdns: use of closed Conn")
+	// ErrInvalidName reports an instance, service type or host name that
+	// cannot be published.
+	ErrInvalidName = errors.New("mdns: invalid name")
+	// ErrNameConflict reports that a name is claimed by another host on the
+	// link and the registration asked not to be renamed.
+	ErrNameConflict = errors.New("mdns: name already claimed on the link")
+	// ErrNoInterface reports that no interface could be used for mDNS.
+	ErrNoInterface = errors.New("mdns: no usable multicast interface")
+	// ErrNotFound reports that a lookup ended without an answer.
+	ErrNotFound = errors.New("mdns: not found")
+)
+
+// A ConflictError reports a probe or record lost to another host
+// (RFC 6762 §8.1, §9).
+type ConflictError struct {
+	Name string // the name that was lost, as raw text
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("mdns: %q is claimed by another host on the link", e.Name)
+}
+
+func (e *ConflictError) Unwrap() error { return ErrNameConflict }

@@ -1,0 +1,112 @@
+package mdns
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+)
+
+// Service describes a DNS-SD service instance to publish (RFC 6763 §4):
+// Instance.Type.Domain, with a port on this host and a TXT record.
+type Service struct {
+	// Instance is the instance name: any UTF-8 up to 63 bytes, spaces,
+	// dots and backslashes included (RFC 6763 §4.1.1).
+	Instance string
+	// Type is the service type, normally "_name._tcp" or "_name._udp"
+	// (RFC 6763 §7). Other dot-separated labels are accepted for wire
+	// layouts such as go-micro's, where the type is a plain service name.
+	Type string
+	// Subtypes are published as "_sub" PTR records (RFC 6763 §7.1), each
+	// a single label such as "_printer".
+	Subtypes []string
+	// Domain is where the records live; empty means "local".
+	Domain string
+	// Port is the service's port (SRV record).
+	Port uint16
+	// Text holds the raw TXT character-strings (see package txt). nil or
+	// empty publishes a single empty string (RFC 6763 §6.1).
+	Text [][]byte
+	// TTL overrides the record TTLs. Zero uses RFC 6762 §10's: 120 s for
+	// SRV and address records, 75 minutes for the others. A short TTL
+	// makes a crashed publisher disappear sooner.
+	TTL time.Duration
+	// NoRename makes a name conflict fail the registration with a
+	// *ConflictError instead of renaming it "Name (2)".
+	NoRename bool
+	// OwnMessages sends this service's answers, announcements and
+	// goodbyes in messages that hold no other instance, and never adds an
+	// EDNS0 record: peers built on hashicorp/mdns (go-micro) read only
+	// one instance per message.
+	OwnMessages bool
+}
+
+// ServiceEntry is a resolved service instance as a browser sees it.
+type ServiceEntry struct {
+	Instance string // raw UTF-8
+	Type     string // e.g. "_http._tcp"
+	Domain   string // e.g. "local", no trailing dot
+	Host     string // target host, e.g. "h1.local", no trailing dot
+	Port     uint16
+	Text     [][]byte      // raw TXT character-strings
+	Addrs    []netip.Addr  // IPv4 and IPv6 addresses of Host, link-local ones with zone
+	Ifaces   []string      // interfaces the instance was seen on
+	TTL      time.Duration // remaining lifetime of the SRV record when the event was made
+	Subtype  string        // the subtype browsed for, if any
+}
+
+func (s *Service) domain() string {
+	if s.Domain == "" {
+		return "local"
+	}
+	return strings.TrimSuffix(s.Domain, ".")
+}
+
+// validate checks a Service before it is published.
+func (s *Service) validate() error {
+	if err := ValidateInstance(s.Instance); err != nil {
+		return err
+	}
+	if err := validateDotted("service type", s.Type); err != nil {
+		return err
+	}
+	if err := validateDotted("domain", s.domain()); err != nil {
+		return err
+	}
+	for _, st := range s.Subtypes {
+		if st == "" || len(st) > MaxLabel || strings.ContainsRune(st, '.') {
+			return fmt.Errorf("%w: subtype %q must be one label of 1–%d bytes", ErrInvalidName, st, MaxLabel)
+		}
+	}
+	if s.Port == 0 {
+		return fmt.Errorf("%w: port 0", ErrInvalidName)
+	}
+	for i, t := range s.Text {
+		if len(t) > 255 {
+			return fmt.Errorf("mdns: TXT string %d is %d bytes, the limit is 255 (RFC 6763 §6.1)", i, len(t))
+		}
+	}
+	if s.TTL < 0 || (s.TTL > 0 && s.TTL < time.Second) {
+		return fmt.Errorf("mdns: TTL %v: must be zero (defaults) or at least 1s", s.TTL)
+	}
+	return nil
+}
+
+// validateDotted checks a dot-separated name made of plain labels.
+func validateDotted(what, name string) error {
+	if name == "" {
+		return fmt.Errorf("%w: empty %s", ErrInvalidName, what)
+	}
+	for _, l := range strings.Split(strings.TrimSuffix(name, "."), ".") {
+		if l == "" || len(l) > MaxLabel {
+			return fmt.Errorf("%w: %s %q: labels must be 1–%d bytes", ErrInvalidName, what, name, MaxLabel)
+		}
+		if strings.ContainsAny(l, "\\ ") {
+			return fmt.Errorf("%w: %s %q contains a space or backslash", ErrInvalidName, what, name)
+		}
+	}
+	return nil
+}
+
+// dottedName turns "a.b.c" into the presentation suffix "a.b.c.".
+func dottedName(name string) string { return strings.TrimSuffix(name, ".") + "." }

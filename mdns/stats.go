@@ -1,0 +1,52 @@
+package mdns
+
+import "sync/atomic"
+
+// Stats are cumulative counters of a Conn. Dropped packets are counted by
+// reason, never logged one by one: anyone on the link could flood a log.
+type Stats struct {
+	Received   uint64 // datagrams read from the sockets
+	Sent       uint64 // datagrams written
+	SendErrors uint64
+
+	DroppedOversize  uint64 // larger than 9000 bytes (RFC 6762 §17)
+	DroppedMalformed uint64 // not a parsable DNS message
+	DroppedTooMany   uint64 // more records than we accept in one message
+	DroppedOpcode    uint64 // nonzero opcode or rcode (RFC 6762 §18.3, §18.11)
+	DroppedOffLink   uint64 // source not on the receiving interface's link (RFC 6762 §11)
+	DroppedSrcPort   uint64 // a response not from port 5353 (RFC 6762 §11)
+	DroppedQueueFull uint64 // the engine fell behind; the kernel would have dropped it too
+	DroppedUnknownIf uint64 // arrived on an interface we do not serve
+
+	Queries        uint64 // queries processed
+	Responses      uint64 // responses processed
+	Conflicts      uint64 // names lost to other hosts (probe or late conflict)
+	CacheEvictions uint64 // cache entries evicted because the cache was full
+}
+
+type counters struct {
+	received, sent, sendErrors                             atomic.Uint64
+	oversize, malformed, tooMany, opcode, offLink, srcPort atomic.Uint64
+	queueFull, unknownIf                                   atomic.Uint64
+	queries, responses, conflicts, evictions               atomic.Uint64
+}
+
+func (c *counters) snapshot() Stats {
+	return Stats{
+		Received:         c.received.Load(),
+		Sent:             c.sent.Load(),
+		SendErrors:       c.sendErrors.Load(),
+		DroppedOversize:  c.oversize.Load(),
+		DroppedMalformed: c.malformed.Load(),
+		DroppedTooMany:   c.tooMany.Load(),
+		DroppedOpcode:    c.opcode.Load(),
+		DroppedOffLink:   c.offLink.Load(),
+		DroppedSrcPort:   c.srcPort.Load(),
+		DroppedQueueFull: c.queueFull.Load(),
+		DroppedUnknownIf: c.unknownIf.Load(),
+		Queries:          c.queries.Load(),
+		Responses:        c.responses.Load(),
+		Conflicts:        c.conflicts.Load(),
+		CacheEvictions:   c.evictions.Load(),
+	}
+}
