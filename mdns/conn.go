@@ -127,6 +127,9 @@ func Listen(cfg Config) (*Conn, error) {
 			}
 		})
 	}()
+	// Close the gap between the first listing and the watch taking effect.
+	// (Scheduled before the loop starts: the loop owns the scheduler.)
+	c.after(time.Second, c.refreshInterfaces)
 	go c.loop()
 	return c, nil
 }
@@ -373,7 +376,7 @@ func (c *Conn) handlePacket(p inPacket) {
 		dst:  p.info.Dst,
 		ifi:  ifi,
 		v6:   p.v6,
-		own:  c.echo.isOwn(p.buf, time.Now()) && ifi.owns(src.Addr()),
+		own:  c.echo.isOwn(p.buf, time.Now()) && c.ownsAddr(src.Addr()),
 		size: len(p.buf),
 	}
 	if m.Response {
@@ -390,6 +393,18 @@ func (c *Conn) handlePacket(p inPacket) {
 	c.stats.queries.Add(1)
 	c.qr.handleQuery(in)
 	c.resp.handleQuery(in)
+}
+
+// ownsAddr reports whether a is an address of one of our interfaces. A
+// host with two interfaces on one link hears its own multicast on the
+// other one: that is an echo too, not a conflicting host (brutella/hc#198).
+func (c *Conn) ownsAddr(a netip.Addr) bool {
+	for _, ifi := range c.ifaces {
+		if ifi.owns(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // groupAddr is the destination for multicast on a family.

@@ -51,6 +51,11 @@ func (i *ifaceState) addrs(v6 bool) []netip.Addr {
 		if a.Is4() != !v6 || a.Is4In6() {
 			continue
 		}
+		if a.Is6() && a.IsLinkLocalUnicast() {
+			// netip.Prefix cannot hold a zone; link-local addresses get
+			// the interface's.
+			a = a.WithZone(i.Name)
+		}
 		out = append(out, a)
 	}
 	slices.SortFunc(out, func(a, b netip.Addr) int { return a.Compare(b) })

@@ -66,7 +66,8 @@ type Interface struct {
 	Multicast bool
 	Loopback  bool
 	// Prefixes are the interface's addresses with their on-link prefix
-	// lengths. IPv6 link-local addresses carry the interface's zone.
+	// lengths. netip.Prefix holds no zone: the zone of a link-local
+	// address is the interface's Name.
 	Prefixes []netip.Prefix
 }
 
@@ -81,7 +82,9 @@ type Network interface {
 	// WatchInterfaces calls changed (from the calling goroutine) whenever
 	// the interfaces or their addresses may have changed, until ctx is
 	// done; it then returns ctx.Err(). Implementations that cannot watch
-	// poll.
+	// poll. The caller lists the interfaces once more after
+	// WatchInterfaces has had a moment to start, so a change between its
+	// first listing and the start of the watch is not lost.
 	WatchInterfaces(ctx context.Context, changed func()) error
 	// ListenPacket opens a socket for network "udp4" or "udp6" bound to
 	// the wildcard address on port, sharing the port with other sockets

@@ -1,0 +1,5 @@
+//go:build !race
+
+package mdnstest_test
+
+const raceEnabled = false
