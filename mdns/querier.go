@@ -1,22 +1,132 @@
 package mdns
 
+import (
+	"github.com/miekg/dns"
+)
+
 // querier asks questions continuously, caches answers and turns them into
 // browse events (RFC 6762 §5, §7, §10). It lives on the Conn's loop
 // goroutine; every method is called from there.
+//
+// Browsers never read packets: every response goes into the cache, and a
+// browser recomputes the instances whose records changed. Several browsers
+// therefore share what the cache knows, and an event can only ever
+// describe what the cache holds.
 type querier struct {
-	c *Conn
+	c     *Conn
+	cache cache
+
+	questions map[rrKey]*question
+	senders   map[famKey]*sender
+
+	// interest maps a canonical name to the browsers whose results
+	// depend on its records; dirty collects browsers to recompute.
+	interest map[string]map[*browser]int
+	dirty    map[*browser]bool
 }
 
-func newQuerier(c *Conn) *querier { return &querier{c: c} }
+func newQuerier(c *Conn) *querier {
+	return &querier{
+		c:         c,
+		cache:     newCache(c.cfg.maxCache()),
+		questions: make(map[rrKey]*question),
+		senders:   make(map[famKey]*sender),
+		interest:  make(map[string]map[*browser]int),
+		dirty:     make(map[*browser]bool),
+	}
+}
 
 // handleQuery watches other hosts' queries: duplicate question suppression
-// (§7.3) and passive observation of failures (§10.5).
-func (q *querier) handleQuery(in *inMsg) {}
+// (§7.3) and passive observation of failures (§10.5). Our own echoes and
+// legacy unicast queries (answered to their sender, so we never see the
+// answers) tell us nothing.
+func (q *querier) handleQuery(in *inMsg) {
+	if in.own || int(in.src.Port()) != q.c.port {
+		return
+	}
+	q.recordQuestions(in)
+	ka := make(map[string]bool, len(in.msg.Answer))
+	for _, rr := range in.msg.Answer {
+		ka[rrID(rr)] = true
+	}
+	q.observeQuery(in, ka)
+	q.settle()
+}
 
 // handleResponse caches the answers of a response (§10) and updates
-// browsers.
-func (q *querier) handleResponse(in *inMsg) {}
+// browsers. Echoes of our own responses are cached too: our browser must
+// see our own services.
+func (q *querier) handleResponse(in *inMsg) {
+	q.storeResponse(in)
+	q.settle()
+}
 
-func (q *querier) ifaceUp(ifi *ifaceState)      {}
-func (q *querier) ifaceChanged(ifi *ifaceState) {}
-func (q *querier) ifaceDown(ifi *ifaceState)    {}
+func (q *querier) ifaceUp(ifi *ifaceState) { q.reconcileSenders() }
+
+func (q *querier) ifaceChanged(ifi *ifaceState) { q.reconcileSenders() }
+
+// ifaceDown forgets the interface's records at once: they describe a link
+// we are no longer on.
+func (q *querier) ifaceDown(ifi *ifaceState) {
+	q.dropIfaceRecords(ifi.Index)
+	q.reconcileSenders()
+	q.settle()
+}
+
+// watched reports whether some browser depends on name's records.
+func (q *querier) watched(name string) bool { return len(q.interest[name]) > 0 }
+
+// watch and unwatch count a browser's interest in a canonical name.
+func (q *querier) watch(b *browser, name string) {
+	m := q.interest[name]
+	if m == nil {
+		m = make(map[*browser]int)
+		q.interest[name] = m
+	}
+	m[b]++
+}
+
+func (q *querier) unwatch(b *browser, name string) {
+	m := q.interest[name]
+	if m == nil {
+		return
+	}
+	if m[b]--; m[b] <= 0 {
+		delete(m, b)
+		if len(m) == 0 {
+			delete(q.interest, name)
+		}
+	}
+}
+
+// touch tells the browsers interested in name that its records changed.
+func (q *querier) touch(name string) {
+	for b := range q.interest[name] {
+		b.touch(name)
+		q.dirty[b] = true
+	}
+}
+
+// settle recomputes the browsers whose records changed and queues their
+// events. It runs at the end of every loop action that can change the
+// cache.
+func (q *querier) settle() {
+	for len(q.dirty) > 0 {
+		for b := range q.dirty {
+			delete(q.dirty, b)
+			b.settle()
+		}
+	}
+}
+
+// ptrTargets returns the targets of the PTR records at name over all
+// interfaces: canonical name → presentation name.
+func (q *querier) ptrTargets(name string) map[string]string {
+	out := make(map[string]string)
+	q.all(name, dns.TypePTR, func(e *cacheEntry) {
+		if p, ok := e.rr.(*dns.PTR); ok {
+			out[canonical(p.Ptr)] = p.Ptr
+		}
+	})
+	return out
+}

@@ -1,34 +1,204 @@
 package mdns
 
+import (
+	"slices"
+	"time"
+)
+
 // responder publishes records: probing, announcing, answering, defending
 // and saying goodbye (RFC 6762 §6–§10). It lives on the Conn's loop
 // goroutine; every method is called from there.
+//
+// Names are claimed per interface: a claim (the host name, or one service
+// instance name) probes, then announces, on each interface on its own, so
+// an interface that appears later is probed and announced on without
+// disturbing the others (RFC 6762 §8: every interface is a separate link).
 type responder struct {
 	c    *Conn
 	host string // current host label, "h1" (renamed "h1-2" after a conflict)
+
+	hostClaim *claim          // the host name; idle while no service is registered
+	regs      []*Registration // active registrations, in registration order
+	ifs       map[int]*ifResp // per-interface state, by index
+	conflicts []time.Time     // recent conflicts, for the §8.1 rate limit
+	closed    bool            // shutdown started: nothing new is sent
+}
+
+// ifResp is the responder's state on one interface.
+type ifResp struct {
+	ifi   *ifaceState
+	gone  bool  // the interface went away; pending tasks do nothing
+	probe *task // the next probe tick
+
+	// lastMC is when each of our records (by prr.id) was last multicast,
+	// per family: the 1 s rate limit and the ¼-TTL rule of RFC 6762 §5.4,
+	// §6.
+	lastMC [2]map[string]time.Time
+	// batches are multicast answers waiting for their send time, per
+	// family, sorted by due time (RFC 6762 §6 delays and aggregation).
+	batches [2][]*mcBatch
+	// deferred are truncated queries waiting for the rest of their
+	// known-answer list (RFC 6762 §7.2).
+	deferred []*deferredQuery
+}
+
+func fam(v6 bool) int {
+	if v6 {
+		return 1
+	}
+	return 0
 }
 
 func newResponder(c *Conn, host string) *responder {
-	return &responder{c: c, host: host}
+	return &responder{
+		c:         c,
+		host:      host,
+		hostClaim: &claim{per: make(map[int]*claimIf)},
+		ifs:       make(map[int]*ifResp),
+	}
 }
 
-// handleQuery answers a query (or defends against a probe).
-func (r *responder) handleQuery(in *inMsg) {}
+// sortedIfs returns the interfaces in index order, for deterministic runs.
+func (r *responder) sortedIfs() []*ifResp {
+	out := make([]*ifResp, 0, len(r.ifs))
+	for _, ifr := range r.ifs {
+		out = append(out, ifr)
+	}
+	slices.SortFunc(out, func(a, b *ifResp) int { return a.ifi.Index - b.ifi.Index })
+	return out
+}
 
-// handleResponse looks for conflicts with our records and for answers that
-// make our scheduled ones redundant.
-func (r *responder) handleResponse(in *inMsg) {}
+// families calls fn for each family whose group ifr's interface joined.
+func (ifr *ifResp) families(fn func(v6 bool)) {
+	if ifr.ifi.v4 {
+		fn(false)
+	}
+	if ifr.ifi.v6 {
+		fn(true)
+	}
+}
 
 // ifaceUp starts probing and announcing our records on a new interface.
-func (r *responder) ifaceUp(ifi *ifaceState) {}
+func (r *responder) ifaceUp(ifi *ifaceState) {
+	ifr := &ifResp{ifi: ifi}
+	ifr.lastMC[0] = make(map[string]time.Time)
+	ifr.lastMC[1] = make(map[string]time.Time)
+	r.ifs[ifi.Index] = ifr
+	if r.closed || len(r.regs) == 0 {
+		return
+	}
+	// RFC 6762 §8: a new link means probing and announcing there, the
+	// host name included.
+	r.startProbeOn(r.hostClaim, ifr, 0)
+	for _, g := range r.regs {
+		r.startProbeOn(g.cl, ifr, 0)
+	}
+}
 
 // ifaceChanged re-announces after the interface's addresses changed; prev
 // holds the old state.
-func (r *responder) ifaceChanged(ifi, prev *ifaceState) {}
+func (r *responder) ifaceChanged(ifi, prev *ifaceState) {
+	ifr := r.ifs[ifi.Index]
+	if ifr == nil {
+		r.ifaceUp(ifi)
+		return
+	}
+	if r.closed {
+		return
+	}
+	hs := r.hostClaim.per[ifi.Index]
+	if hs == nil {
+		return
+	}
+	// RFC 6762 §10.1: an address that is no longer valid gets a goodbye,
+	// its reverse PTR with it.
+	var gone []*prr
+	for _, v6 := range []bool{false, true} {
+		for _, a := range prev.addrs(v6) {
+			if !slices.Contains(ifi.addrs(v6), a) {
+				gone = append(gone, r.addrRecords(a)...)
+			}
+		}
+	}
+	if len(gone) > 0 && hs.announced {
+		r.goodbyeTwice([]goodbyeSend{{ifr: ifr, recs: gone}}, nil)
+	}
+	// RFC 6762 §8.3, §8.4: new data on the link is announced again, with
+	// the cache-flush bit replacing what caches hold for our host name.
+	if hs.state == stLive {
+		cls := []*claim{r.hostClaim}
+		for _, g := range r.regs {
+			if st := g.cl.per[ifi.Index]; st != nil && st.state == stLive {
+				cls = append(cls, g.cl)
+			}
+		}
+		r.announce(ifr, cls, 0)
+	}
+}
 
 // ifaceDown forgets per-interface state of a vanished interface.
-func (r *responder) ifaceDown(ifi *ifaceState) {}
+func (r *responder) ifaceDown(ifi *ifaceState) {
+	ifr := r.ifs[ifi.Index]
+	if ifr == nil {
+		return
+	}
+	ifr.gone = true
+	r.c.cancel(ifr.probe)
+	for f := range ifr.batches {
+		for _, b := range ifr.batches[f] {
+			r.c.cancel(b.task)
+		}
+		ifr.batches[f] = nil
+	}
+	for _, d := range ifr.deferred {
+		r.c.cancel(d.task)
+	}
+	ifr.deferred = nil
+	delete(r.ifs, ifi.Index)
+	delete(r.hostClaim.per, ifi.Index)
+	for _, g := range r.regs {
+		delete(g.cl.per, ifi.Index)
+		r.checkReady(g)
+	}
+}
 
 // shutdown sends goodbyes for everything published, twice, and calls done
-// once the last one is sent.
-func (r *responder) shutdown(done func()) { done() }
+// once the last one is sent (RFC 6762 §10.1).
+func (r *responder) shutdown(done func()) {
+	if r.closed {
+		done()
+		return
+	}
+	r.closed = true
+	var sends []goodbyeSend
+	for _, ifr := range r.sortedIfs() {
+		r.c.cancel(ifr.probe)
+		for f := range ifr.batches {
+			for _, b := range ifr.batches[f] {
+				r.c.cancel(b.task)
+			}
+			ifr.batches[f] = nil
+		}
+		for _, d := range ifr.deferred {
+			r.c.cancel(d.task)
+		}
+		ifr.deferred = nil
+		var recs []*prr
+		if st := r.hostClaim.per[ifr.ifi.Index]; st != nil && st.announced {
+			recs = append(recs, r.hostRecords(ifr.ifi)...)
+		}
+		for _, g := range r.regs {
+			if st := g.cl.per[ifr.ifi.Index]; st != nil && st.announced {
+				recs = append(recs, g.recs...)
+			}
+		}
+		if len(recs) > 0 {
+			sends = append(sends, goodbyeSend{ifr: ifr, recs: dedupe(recs)})
+		}
+	}
+	for _, g := range r.regs {
+		g.fail(ErrClosed, false)
+	}
+	r.regs = nil
+	r.goodbyeTwice(sends, done)
+}

@@ -1,0 +1,245 @@
+package mdns
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"net/netip"
+	"strings"
+)
+
+// EventKind says what happened to a browsed instance or type.
+type EventKind int
+
+const (
+	// EventAdd: the instance is fully resolved (SRV, TXT and at least
+	// one address), or the service type was seen, for the first time.
+	EventAdd EventKind = iota + 1
+	// EventUpdate: its host, port, TXT record or address set changed.
+	EventUpdate
+	// EventRemove: its PTR record went away (goodbye, expiry, RFC 6762
+	// §10.5 failure observation, interface gone) or it can no longer be
+	// resolved.
+	EventRemove
+)
+
+func (k EventKind) String() string {
+	switch k {
+	case EventAdd:
+		return "add"
+	case EventUpdate:
+		return "update"
+	case EventRemove:
+		return "remove"
+	}
+	return fmt.Sprintf("EventKind(%d)", int(k))
+}
+
+// BrowseEvent reports a change of one service instance. A remove carries
+// the entry as it was last reported.
+type BrowseEvent struct {
+	Kind  EventKind
+	Entry ServiceEntry
+}
+
+// BrowseQuery names what to browse: instances of Type ("_http._tcp"),
+// optionally only those registered under Subtype ("_printer"), in Domain
+// ("" means "local").
+type BrowseQuery struct {
+	Type    string
+	Subtype string
+	Domain  string
+}
+
+// TypeEvent reports a service type seen or gone in a domain
+// (RFC 6763 §9).
+type TypeEvent struct {
+	Kind   EventKind // EventAdd or EventRemove
+	Type   string    // e.g. "_http._tcp"
+	Domain string    // e.g. "local"
+}
+
+// servicesName is the service type enumeration name (RFC 6763 §9).
+const servicesName = "_services._dns-sd._udp"
+
+func cleanDomain(d string) (string, error) {
+	d = strings.TrimSuffix(d, ".")
+	if d == "" {
+		d = "local"
+	}
+	if err := validateDotted("domain", d); err != nil {
+		return "", err
+	}
+	return d, nil
+}
+
+// Browse follows the instances of a service type and calls fn, on the
+// calling goroutine and one event at a time, for every instance that
+// becomes fully resolved (add), changes (update) or goes away (remove).
+// Instances already in the cache are reported at once. It returns
+// ctx.Err() when ctx is done, fn's error if fn returns one, or ErrClosed
+// when the Conn closes. Browse starts no goroutine.
+//
+// Events are computed from the Conn's cache, which every Browse shares. A
+// slow fn delays nothing else: pending events are coalesced per instance,
+// and a remove is never lost.
+func (c *Conn) Browse(ctx context.Context, q BrowseQuery, fn func(BrowseEvent) error) error {
+	b, err := c.newInstanceBrowser(q)
+	if err != nil {
+		return err
+	}
+	return c.run(ctx, b, func(ev event) error { return fn(BrowseEvent{Kind: ev.kind, Entry: ev.entry}) })
+}
+
+// BrowseSeq is Browse as an iterator. The sequence ends when ctx is done,
+// the Conn closes (the last pair then carries the error) or the loop
+// stops.
+func (c *Conn) BrowseSeq(ctx context.Context, q BrowseQuery) iter.Seq2[BrowseEvent, error] {
+	return func(yield func(BrowseEvent, error) bool) {
+		errStop := errors.New("stop")
+		err := c.Browse(ctx, q, func(ev BrowseEvent) error {
+			if !yield(ev, nil) {
+				return errStop
+			}
+			return nil
+		})
+		if err != nil && err != errStop {
+			yield(BrowseEvent{}, err)
+		}
+	}
+}
+
+func (c *Conn) newInstanceBrowser(q BrowseQuery) (*browser, error) {
+	domain, err := cleanDomain(q.Domain)
+	if err != nil {
+		return nil, err
+	}
+	typ := strings.TrimSuffix(q.Type, ".")
+	if err := validateDotted("service type", typ); err != nil {
+		return nil, err
+	}
+	b := newBrowser(c.qr, browseInstances)
+	b.typ, b.domain, b.subtype = typ, domain, q.Subtype
+	base := dottedName(typ + "." + domain)
+	b.suffix = canonical(base)
+	b.ptrName = base
+	if q.Subtype != "" {
+		if len(q.Subtype) > MaxLabel || strings.ContainsAny(q.Subtype, ".\\") {
+			return nil, fmt.Errorf("%w: subtype %q must be one label of 1–%d bytes", ErrInvalidName, q.Subtype, MaxLabel)
+		}
+		// RFC 6763 §7.1: "<subtype>._sub.<type>.<domain>."
+		b.ptrName = fqdn(base, q.Subtype, "_sub")
+	}
+	b.ptr = canonical(b.ptrName)
+	return b, nil
+}
+
+// Resolve waits for the instance Instance.Type.Domain to be fully resolved
+// and returns it. When ctx ends first, the error wraps both ErrNotFound and
+// ctx.Err().
+func (c *Conn) Resolve(ctx context.Context, instance, typ, domain string) (ServiceEntry, error) {
+	if err := ValidateInstance(instance); err != nil {
+		return ServiceEntry{}, err
+	}
+	d, err := cleanDomain(domain)
+	if err != nil {
+		return ServiceEntry{}, err
+	}
+	typ = strings.TrimSuffix(typ, ".")
+	if err := validateDotted("service type", typ); err != nil {
+		return ServiceEntry{}, err
+	}
+	b := newBrowser(c.qr, browseResolve)
+	b.typ, b.domain = typ, d
+	b.resolveName, b.resolveL = fqdn(dottedName(typ+"."+d), instance), instance
+	var got ServiceEntry
+	errFound := errors.New("found")
+	err = c.run(ctx, b, func(ev event) error {
+		if ev.kind == EventAdd {
+			got = ev.entry
+			return errFound
+		}
+		return nil
+	})
+	switch {
+	case err == errFound:
+		return got, nil
+	case ctx.Err() != nil && err == ctx.Err():
+		return ServiceEntry{}, fmt.Errorf("mdns: resolve %q: %w: %w", instance, ErrNotFound, err)
+	}
+	return ServiceEntry{}, err
+}
+
+// BrowseTypes follows the service types registered in domain ("" means
+// "local") through the enumeration name _services._dns-sd._udp
+// (RFC 6763 §9), calling fn for every type seen or gone. It returns like
+// Browse.
+func (c *Conn) BrowseTypes(ctx context.Context, domain string, fn func(TypeEvent) error) error {
+	d, err := cleanDomain(domain)
+	if err != nil {
+		return err
+	}
+	b := newBrowser(c.qr, browseTypes)
+	b.domain = d
+	b.suffix = canonical(dottedName(d))
+	b.ptrName = dottedName(servicesName + "." + d)
+	b.ptr = canonical(b.ptrName)
+	return c.run(ctx, b, func(ev event) error { return fn(ev.types) })
+}
+
+// LookupHost returns the addresses of a host name such as "h1.local" (a
+// name without a dot gets ".local"), IPv4 first, IPv6 link-local ones with
+// their zone. When ctx ends first, the error wraps both ErrNotFound and
+// ctx.Err().
+func (c *Conn) LookupHost(ctx context.Context, host string) ([]netip.Addr, error) {
+	h := strings.TrimSuffix(host, ".")
+	if !strings.Contains(h, ".") {
+		h += ".local"
+	}
+	if _, err := splitName(h); err != nil || h == "" {
+		return nil, fmt.Errorf("%w: host name %q", ErrInvalidName, host)
+	}
+	b := newBrowser(c.qr, browseHost)
+	b.hostName = dottedName(h)
+	b.host = canonical(b.hostName)
+	var got []netip.Addr
+	errFound := errors.New("found")
+	err := c.run(ctx, b, func(ev event) error {
+		got = ev.entry.Addrs
+		return errFound
+	})
+	switch {
+	case err == errFound:
+		return got, nil
+	case ctx.Err() != nil && err == ctx.Err():
+		return nil, fmt.Errorf("mdns: lookup %q: %w: %w", host, ErrNotFound, err)
+	}
+	return nil, err
+}
+
+// run starts b on the loop, hands its events to fn on the calling
+// goroutine until ctx is done, fn fails or the Conn closes, and stops b.
+func (c *Conn) run(ctx context.Context, b *browser, fn func(event) error) error {
+	if err := c.do(ctx, b.start); err != nil {
+		return err
+	}
+	defer c.do(context.Background(), b.stop) // ErrClosed once the loop is gone: nothing to stop
+	for {
+		for _, ev := range b.out.drain() {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := fn(ev); err != nil {
+				return err
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-c.loopDone:
+			return ErrClosed
+		case <-b.out.wake:
+		}
+	}
+}

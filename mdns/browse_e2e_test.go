@@ -1,0 +1,105 @@
+package mdns_test
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"slices"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/mdnskit/mdnskit/mdns"
+	"github.com/mdnskit/mdnskit/mdns/mdnstest"
+)
+
+// End to end on the simulated link: a service registered on h1 is found
+// by a browser on h2 (and on h1 itself) with host, port, TXT and every
+// address; deregistration is a remove a second later; an update of TXT
+// and port is an update.
+func TestBrowseEndToEnd(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		link := mdnstest.NewLink(mdnstest.LinkConfig{})
+		h1, h2 := link.AddHost("h1"), link.AddHost("h2")
+		defer link.Close()
+		defer h1.Close()
+		defer h2.Close()
+		c1, err := mdns.Listen(mdns.Config{Network: h1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c1.Close()
+		c2, err := mdns.Listen(mdns.Config{Network: h2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c2.Close()
+
+		start := time.Now()
+		type rec struct {
+			at time.Duration
+			ev mdns.BrowseEvent
+		}
+		watch := func(c *mdns.Conn) (func() []rec, context.CancelFunc, chan struct{}) {
+			ctx, cancel := context.WithCancel(context.Background())
+			var evs []rec
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				c.Browse(ctx, mdns.BrowseQuery{Type: "_http._tcp"}, func(ev mdns.BrowseEvent) error {
+					evs = append(evs, rec{time.Since(start), ev})
+					return nil
+				})
+			}()
+			return func() []rec { synctest.Wait(); return slices.Clone(evs) }, cancel, done
+		}
+		remote, stop2, done2 := watch(c2)
+		local, stop1, done1 := watch(c1)
+		defer func() { stop1(); stop2(); <-done1; <-done2 }()
+
+		reg, err := c1.Register(context.Background(), mdns.Service{
+			Instance: "Café Web", Type: "_http._tcp", Port: 8080, Text: [][]byte{[]byte("v=1")},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mdnstest.Advance(3 * time.Second)
+		for who, evs := range map[string][]rec{"h2": remote(), "h1": local()} {
+			if len(evs) != 1 || evs[0].ev.Kind != mdns.EventAdd {
+				t.Fatalf("%s: events %v, want one add", who, evs)
+			}
+			en := evs[0].ev.Entry
+			want := []netip.Addr{
+				netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("fd00::1"), netip.MustParseAddr("fe80::1%eth0"),
+			}
+			if en.Instance != "Café Web" || en.Host != "h1.local" || en.Port != 8080 ||
+				fmt.Sprintf("%q", en.Text) != `["v=1"]` || !slices.Equal(en.Addrs, want) {
+				t.Errorf("%s: entry %+v", who, en)
+			}
+		}
+
+		if err := reg.Update(context.Background(), [][]byte{[]byte("v=2")}, 8081); err != nil {
+			t.Fatal(err)
+		}
+		mdnstest.Advance(3 * time.Second)
+		evs := remote()
+		if last := evs[len(evs)-1]; last.ev.Kind != mdns.EventUpdate || last.ev.Entry.Port != 8081 ||
+			string(last.ev.Entry.Text[0]) != "v=2" {
+			t.Errorf("after Update: %+v", evs)
+		}
+
+		bye := time.Since(start)
+		if err := reg.Deregister(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		mdnstest.Advance(3 * time.Second)
+		evs = remote()
+		last := evs[len(evs)-1]
+		if last.ev.Kind != mdns.EventRemove {
+			t.Fatalf("after Deregister: %+v", evs)
+		}
+		if d := last.at - bye; d < time.Second || d > 1500*time.Millisecond {
+			t.Errorf("remove %v after Deregister, want about 1 s (goodbye + §10.1 second)", d)
+		}
+	})
+}

@@ -1,0 +1,380 @@
+package mdns
+
+import (
+	"bytes"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// browser is the loop side of one Browse, Resolve, BrowseTypes or
+// LookupHost call. It holds no records of its own: whenever the cache
+// changes a name it depends on, it recomputes the affected instances from
+// the cache and queues the difference from what it last reported.
+type browser struct {
+	q    *querier
+	kind browseKind
+	out  *eventQueue
+
+	// What is browsed. ptr is the canonical PTR name (instances, types),
+	// ptrName its presentation form; suffix is the canonical
+	// "_type._proto.domain." that instance names end with.
+	ptr, ptrName, suffix  string
+	typ, domain, subtype  string
+	host, hostName        string // browseHost
+	resolveName, resolveL string // browseResolve: presentation name, raw label
+
+	ptrDirty   bool
+	insts      map[string]*instance
+	hosts      map[string]map[*instance]bool
+	dirtyInsts map[*instance]bool
+	types      map[string]TypeEvent
+
+	hostAsking map[rrKey]string
+	hostKnown  []netip.Addr
+	hostDirty  bool
+}
+
+type browseKind int
+
+const (
+	browseInstances browseKind = iota
+	browseResolve
+	browseTypes
+	browseHost
+)
+
+// instance is a service instance a browser follows.
+type instance struct {
+	key     string // canonical instance name
+	name    string // presentation
+	label   string // raw instance label
+	present bool   // a PTR points at it (always, for Resolve)
+	pinned  bool   // Resolve: followed whether or not a PTR exists
+	host    string // canonical SRV target, "" without an SRV
+	asking  map[rrKey]string
+	known   *ServiceEntry // what the consumer was last told, nil if nothing
+}
+
+func newBrowser(q *querier, kind browseKind) *browser {
+	return &browser{
+		q: q, kind: kind, out: newEventQueue(),
+		insts:      make(map[string]*instance),
+		hosts:      make(map[string]map[*instance]bool),
+		dirtyInsts: make(map[*instance]bool),
+		types:      make(map[string]TypeEvent),
+		hostAsking: make(map[rrKey]string),
+	}
+}
+
+// start begins following; it runs on the loop.
+func (b *browser) start() {
+	q := b.q
+	switch b.kind {
+	case browseInstances, browseTypes:
+		q.watch(b, b.ptr)
+		q.ask(b.ptrName, dns.TypePTR)
+		b.ptrDirty = true
+	case browseResolve:
+		inst := b.addInstance(canonical(b.resolveName), b.resolveName, b.resolveL)
+		inst.pinned, inst.present = true, true
+		b.dirtyInsts[inst] = true
+	case browseHost:
+		q.watch(b, b.host)
+		b.hostDirty = true
+	}
+	q.dirty[b] = true
+	q.settle()
+}
+
+// stop ends following and releases every question and interest.
+func (b *browser) stop() {
+	q := b.q
+	switch b.kind {
+	case browseInstances, browseTypes:
+		q.unwatch(b, b.ptr)
+		q.unask(b.ptrName, dns.TypePTR)
+	case browseHost:
+		q.unwatch(b, b.host)
+		b.setAsking(b.hostAsking, nil)
+	}
+	for _, inst := range b.insts {
+		b.dropInstance(inst)
+	}
+	delete(q.dirty, b)
+}
+
+func (b *browser) touch(name string) {
+	if name == b.ptr {
+		b.ptrDirty = true
+	}
+	if inst := b.insts[name]; inst != nil {
+		b.dirtyInsts[inst] = true
+	}
+	for inst := range b.hosts[name] {
+		b.dirtyInsts[inst] = true
+	}
+	if name == b.host {
+		b.hostDirty = true
+	}
+}
+
+func (b *browser) settle() {
+	switch b.kind {
+	case browseTypes:
+		b.settleTypes()
+		return
+	case browseHost:
+		b.settleHost()
+		return
+	}
+	if b.ptrDirty {
+		b.ptrDirty = false
+		targets := b.q.ptrTargets(b.ptr)
+		for key, name := range targets {
+			if b.insts[key] != nil {
+				continue
+			}
+			label, ok := b.instanceLabel(name)
+			if !ok {
+				continue // not an instance of this type: ignore it
+			}
+			b.addInstance(key, name, label)
+		}
+		for key, inst := range b.insts {
+			_, present := targets[key]
+			present = present || inst.pinned
+			if present != inst.present || !present {
+				inst.present = present
+				b.dirtyInsts[inst] = true
+			}
+		}
+	}
+	for inst := range b.dirtyInsts {
+		delete(b.dirtyInsts, inst)
+		b.resolve(inst)
+	}
+}
+
+// instanceLabel checks that a PTR target is "<instance>.<type>.<domain>."
+// and returns the raw instance label.
+func (b *browser) instanceLabel(name string) (string, bool) {
+	labels, ok := trimSuffixName(name, b.suffix)
+	if !ok || len(labels) != 1 {
+		return "", false
+	}
+	return labels[0], true
+}
+
+func (b *browser) addInstance(key, name, label string) *instance {
+	inst := &instance{key: key, name: name, label: label, asking: make(map[rrKey]string)}
+	b.insts[key] = inst
+	b.q.watch(b, key)
+	b.dirtyInsts[inst] = true
+	return inst
+}
+
+func (b *browser) dropInstance(inst *instance) {
+	b.setAsking(inst.asking, nil)
+	b.setHost(inst, "")
+	b.q.unwatch(b, inst.key)
+	delete(b.insts, inst.key)
+	delete(b.dirtyInsts, inst)
+}
+
+// setHost moves inst to the host name its SRV record now points at.
+func (b *browser) setHost(inst *instance, host string) {
+	if inst.host == host {
+		return
+	}
+	if old := inst.host; old != "" {
+		delete(b.hosts[old], inst)
+		if len(b.hosts[old]) == 0 {
+			delete(b.hosts, old)
+		}
+		b.q.unwatch(b, old)
+	}
+	inst.host = host
+	if host != "" {
+		if b.hosts[host] == nil {
+			b.hosts[host] = make(map[*instance]bool)
+		}
+		b.hosts[host][inst] = true
+		b.q.watch(b, host)
+	}
+}
+
+// setAsking changes the questions held in cur to want.
+func (b *browser) setAsking(cur, want map[rrKey]string) {
+	for k, name := range cur {
+		if _, ok := want[k]; !ok {
+			b.q.unask(name, k.typ)
+			delete(cur, k)
+		}
+	}
+	for k, name := range want {
+		if _, ok := cur[k]; !ok {
+			b.q.ask(name, k.typ)
+			cur[k] = name
+		}
+	}
+}
+
+// resolve recomputes one instance from the cache, asks for what is
+// missing (with the same schedule as any question, RFC 6762 §5.2) and
+// queues add, update or remove.
+func (b *browser) resolve(inst *instance) {
+	q := b.q
+	srv := q.latest(inst.key, dns.TypeSRV)
+	txt := q.latest(inst.key, dns.TypeTXT)
+	var target string
+	host := ""
+	if srv != nil {
+		target = srv.rr.(*dns.SRV).Target
+		host = canonical(target)
+	}
+	if !inst.present {
+		host = ""
+	}
+	b.setHost(inst, host)
+	var addrs []netip.Addr
+	if host != "" {
+		addrs = q.hostAddrs(host)
+	}
+	want := make(map[rrKey]string)
+	if inst.present {
+		if srv == nil {
+			want[rrKey{inst.key, dns.TypeSRV}] = inst.name
+		}
+		if txt == nil {
+			want[rrKey{inst.key, dns.TypeTXT}] = inst.name
+		}
+		if srv != nil && len(addrs) == 0 {
+			want[rrKey{host, dns.TypeA}] = target
+			want[rrKey{host, dns.TypeAAAA}] = target
+		}
+	}
+	b.setAsking(inst.asking, want)
+
+	if inst.present && srv != nil && txt != nil && len(addrs) > 0 {
+		s := srv.rr.(*dns.SRV)
+		e := ServiceEntry{
+			Instance: inst.label, Type: b.typ, Domain: b.domain,
+			Host: strings.TrimSuffix(s.Target, "."), Port: s.Port,
+			Text: txtStrings(txt.rr.(*dns.TXT)), Addrs: addrs,
+			Ifaces: q.ifacesOf(inst.key, dns.TypeSRV), TTL: srv.remaining(time.Now()),
+			Subtype: b.subtype,
+		}
+		switch {
+		case inst.known == nil:
+			b.out.push(inst.key, event{kind: EventAdd, entry: e})
+		case entryChanged(inst.known, &e):
+			b.out.push(inst.key, event{kind: EventUpdate, entry: e})
+		}
+		inst.known = &e
+		return
+	}
+	if inst.known != nil {
+		b.out.push(inst.key, event{kind: EventRemove, entry: *inst.known})
+		inst.known = nil
+	}
+	if !inst.present && !inst.pinned {
+		b.dropInstance(inst)
+	}
+}
+
+// entryChanged reports a difference worth an update event: host, port,
+// TXT or the address set.
+func entryChanged(a, b *ServiceEntry) bool {
+	return !equalNames(a.Host, b.Host) || a.Port != b.Port ||
+		!slices.EqualFunc(a.Text, b.Text, bytes.Equal) || !slices.Equal(a.Addrs, b.Addrs)
+}
+
+func (b *browser) settleTypes() {
+	if !b.ptrDirty {
+		return
+	}
+	b.ptrDirty = false
+	targets := b.q.ptrTargets(b.ptr)
+	for key, name := range targets {
+		if _, ok := b.types[key]; ok {
+			continue
+		}
+		labels, ok := trimSuffixName(name, b.suffix)
+		if !ok || len(labels) == 0 {
+			continue
+		}
+		te := TypeEvent{Kind: EventAdd, Type: strings.Join(labels, "."), Domain: b.domain}
+		b.types[key] = te
+		b.out.push(key, event{kind: EventAdd, types: te})
+	}
+	for key, te := range b.types {
+		if _, ok := targets[key]; !ok {
+			delete(b.types, key)
+			te.Kind = EventRemove
+			b.out.push(key, event{kind: EventRemove, types: te})
+		}
+	}
+}
+
+func (b *browser) settleHost() {
+	if !b.hostDirty {
+		return
+	}
+	b.hostDirty = false
+	addrs := b.q.hostAddrs(b.host)
+	want := make(map[rrKey]string)
+	if len(addrs) == 0 {
+		want[rrKey{b.host, dns.TypeA}] = b.hostName
+		want[rrKey{b.host, dns.TypeAAAA}] = b.hostName
+	}
+	b.setAsking(b.hostAsking, want)
+	if len(addrs) > 0 && !slices.Equal(addrs, b.hostKnown) {
+		b.hostKnown = addrs
+		b.out.push(b.host, event{kind: EventAdd, entry: ServiceEntry{Host: strings.TrimSuffix(b.hostName, "."), Addrs: addrs}})
+	}
+}
+
+// hostAddrs returns the cached addresses of a host over all interfaces,
+// IPv4 first, IPv6 link-local ones with the zone of the interface they
+// were heard on.
+func (q *querier) hostAddrs(host string) []netip.Addr {
+	set := make(map[netip.Addr]bool)
+	q.all(host, dns.TypeA, func(e *cacheEntry) {
+		if a, ok := netip.AddrFromSlice(e.rr.(*dns.A).A.To4()); ok {
+			set[a] = true
+		}
+	})
+	q.all(host, dns.TypeAAAA, func(e *cacheEntry) {
+		if a, ok := netip.AddrFromSlice(e.rr.(*dns.AAAA).AAAA.To16()); ok {
+			if a.IsLinkLocalUnicast() {
+				a = a.WithZone(e.ifName)
+			}
+			set[a] = true
+		}
+	})
+	if len(set) == 0 {
+		return nil
+	}
+	out := make([]netip.Addr, 0, len(set))
+	for a := range set {
+		out = append(out, a)
+	}
+	slices.SortFunc(out, func(a, b netip.Addr) int { return a.Compare(b) })
+	return out
+}
+
+// ifacesOf returns the names of the interfaces (name, typ) was heard on.
+func (q *querier) ifacesOf(name string, typ uint16) []string {
+	var out []string
+	q.all(name, typ, func(e *cacheEntry) {
+		if !slices.Contains(out, e.ifName) {
+			out = append(out, e.ifName)
+		}
+	})
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,73 @@
+package mdns
+
+import (
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// RFC 6762 §10.5, Passive Observation Of Failures: when other hosts keep
+// asking questions that a cached record answers and no response carrying
+// it follows, its owner is probably gone. After poofQueries such queries
+// (the second within poofWindow of the first) the record is flushed if it
+// has not been heard again poofWindow after the query that reached the
+// count.
+const (
+	poofQueries = 2
+	poofWindow  = 10 * time.Second
+)
+
+// observeQuery applies POOF to a multicast query from another host. Only
+// QM questions count (a QU question may be answered by unicast, which we
+// would not hear), and not queries whose known answers may continue in a
+// later packet (TC) or probes (authority section), whose answers we cannot
+// predict.
+func (q *querier) observeQuery(in *inMsg, kaIDs map[string]bool) {
+	m := in.msg
+	if m.Truncated || len(m.Ns) > 0 {
+		return
+	}
+	now := time.Now()
+	for _, qu := range m.Question {
+		if qu.Qclass&quBit != 0 || qu.Qclass&classMask != dns.ClassINET {
+			continue
+		}
+		name := canonical(qu.Name)
+		visit := func(set []*cacheEntry) {
+			for _, e := range set {
+				if !kaIDs[recordID(e.key.name, e.key.typ, e.rdata)] {
+					q.poofCount(e, now)
+				}
+			}
+		}
+		if qu.Qtype == dns.TypeANY {
+			q.cache.byName(in.ifi.Index, name, func(_ cacheKey, set []*cacheEntry) { visit(set) })
+		} else {
+			visit(q.cache.lookup(cacheKey{ifIndex: in.ifi.Index, name: name, typ: qu.Qtype}))
+		}
+	}
+}
+
+func (q *querier) poofCount(e *cacheEntry, now time.Time) {
+	if e.poofTask != nil {
+		return // already condemned unless it is heard again
+	}
+	if e.poofN == 0 || now.Sub(e.poofFirst) > poofWindow {
+		e.poofN, e.poofFirst = 1, now
+		return
+	}
+	e.poofN++
+	if e.poofN >= poofQueries {
+		e.poofTask = q.c.after(poofWindow, func() {
+			e.poofTask = nil
+			q.dropEntry(e)
+			q.settle()
+		})
+	}
+}
+
+// poofReset is called when e is heard again.
+func (q *querier) poofReset(e *cacheEntry) {
+	q.c.cancel(e.poofTask)
+	e.poofTask, e.poofN = nil, 0
+}

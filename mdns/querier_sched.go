@@ -1,0 +1,321 @@
+package mdns
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// Continuous querying (RFC 6762 §5.2). Each question someone needs is asked
+// on every served interface and family: the first time after a random
+// 20–120 ms with the QU bit set (§5.4), then after 1 s, the interval
+// doubling up to 60 minutes. Questions and refresh queries due on one
+// interface and family at about the same time share a message.
+const (
+	firstQueryMin    = 20 * time.Millisecond
+	firstQueryMax    = 120 * time.Millisecond
+	firstInterval    = time.Second
+	maxQueryInterval = 60 * time.Minute
+	// queryAggregation: a repeated question may wait this long for others
+	// due on the same interface, so that they go out in one message.
+	// Questions are only ever delayed, never sent early, so the intervals
+	// of §5.2 are kept.
+	queryAggregation = 250 * time.Millisecond
+)
+
+// famKey is one served interface and family.
+type famKey struct {
+	ifIndex int
+	v6      bool
+}
+
+// question is a (name, type) someone needs answered, shared by every
+// browser that needs it.
+type question struct {
+	key  rrKey
+	name string // presentation name as asked
+	refs int
+}
+
+// slot is a question's schedule on one interface and family.
+type slot struct {
+	q        *question
+	due      time.Time
+	interval time.Duration // 0 until the first query is sent
+}
+
+// refreshReq is a one-off refresh query (RFC 6762 §5.2) for a cached
+// record past 80 % of its TTL.
+type refreshReq struct {
+	name string
+	due  time.Time
+}
+
+// sender holds what is to be asked on one interface and family.
+type sender struct {
+	fk      famKey
+	slots   map[rrKey]*slot
+	refresh map[rrKey]refreshReq
+	task    *task
+	at      time.Time
+	hist    history
+}
+
+func (q *querier) sender(fk famKey) *sender {
+	s := q.senders[fk]
+	if s == nil {
+		s = &sender{fk: fk, slots: make(map[rrKey]*slot), refresh: make(map[rrKey]refreshReq)}
+		q.senders[fk] = s
+	}
+	return s
+}
+
+// serves reports whether the Conn still serves fk.
+func (q *querier) serves(fk famKey) (*ifaceState, bool) {
+	ifi := q.c.ifaces[fk.ifIndex]
+	if ifi == nil {
+		return nil, false
+	}
+	if fk.v6 {
+		return ifi, ifi.v6
+	}
+	return ifi, ifi.v4
+}
+
+// ask adds a reference to the question (name, typ); the first reference
+// starts querying for it everywhere.
+func (q *querier) ask(name string, typ uint16) {
+	key := rrKey{name: canonical(name), typ: typ}
+	qs := q.questions[key]
+	if qs != nil {
+		qs.refs++
+		return
+	}
+	qs = &question{key: key, name: dottedName(name), refs: 1}
+	q.questions[key] = qs
+	q.c.families(func(ifi *ifaceState, v6 bool) {
+		q.addSlot(q.sender(famKey{ifi.Index, v6}), qs)
+	})
+}
+
+// unask drops a reference; the last one stops the question.
+func (q *querier) unask(name string, typ uint16) {
+	key := rrKey{name: canonical(name), typ: typ}
+	qs := q.questions[key]
+	if qs == nil {
+		return
+	}
+	if qs.refs--; qs.refs > 0 {
+		return
+	}
+	delete(q.questions, key)
+	for _, s := range q.senders {
+		if _, ok := s.slots[key]; ok {
+			delete(s.slots, key)
+			q.reschedule(s)
+		}
+	}
+}
+
+// addSlot starts a question on one interface and family. Questions started
+// together share their first query: a new one joins a first query already
+// planned if that is still at least 20 ms away.
+func (q *querier) addSlot(s *sender, qs *question) {
+	if _, ok := s.slots[qs.key]; ok {
+		return
+	}
+	now := time.Now()
+	due := time.Time{}
+	for _, o := range s.slots {
+		if o.interval == 0 && o.due.Sub(now) >= firstQueryMin && (due.IsZero() || o.due.Before(due)) {
+			due = o.due
+		}
+	}
+	if due.IsZero() {
+		due = now.Add(q.c.jitter(firstQueryMin, firstQueryMax))
+	}
+	s.slots[qs.key] = &slot{q: qs, due: due}
+	q.reschedule(s)
+}
+
+// requestRefresh plans a refresh query for a cached record on the family
+// it was heard on (the other one if that is gone).
+func (q *querier) requestRefresh(e *cacheEntry) {
+	fk := famKey{ifIndex: e.key.ifIndex, v6: e.v6}
+	if _, ok := q.serves(fk); !ok {
+		fk.v6 = !fk.v6
+		if _, ok := q.serves(fk); !ok {
+			return
+		}
+	}
+	s := q.sender(fk)
+	key := rrKey{name: e.key.name, typ: e.key.typ}
+	if _, ok := s.refresh[key]; ok {
+		return
+	}
+	s.refresh[key] = refreshReq{name: e.rr.Header().Name, due: time.Now()}
+	q.reschedule(s)
+}
+
+// reschedule arms s's task for its next message. The earliest item fixes
+// the time, but a repeated question (never a first query or a refresh,
+// whose timing the RFC fixes more tightly) may wait up to queryAggregation
+// for others due a little later.
+func (q *querier) reschedule(s *sender) {
+	var first, hard time.Time
+	for _, sl := range s.slots {
+		if first.IsZero() || sl.due.Before(first) {
+			first = sl.due
+		}
+		if sl.interval == 0 && (hard.IsZero() || sl.due.Before(hard)) {
+			hard = sl.due
+		}
+	}
+	for _, r := range s.refresh {
+		if first.IsZero() || r.due.Before(first) {
+			first = r.due
+		}
+		if hard.IsZero() || r.due.Before(hard) {
+			hard = r.due
+		}
+	}
+	if first.IsZero() {
+		q.c.cancel(s.task)
+		s.task = nil
+		if len(s.hist.ring) == 0 {
+			delete(q.senders, s.fk)
+		}
+		return
+	}
+	at := first
+	if !first.Equal(hard) {
+		limit := first.Add(queryAggregation)
+		for _, sl := range s.slots {
+			if sl.interval > 0 && sl.due.After(at) && !sl.due.After(limit) {
+				at = sl.due
+			}
+		}
+		if !hard.IsZero() && hard.Before(at) {
+			at = hard
+		}
+	}
+	if s.task != nil && s.at.Equal(at) {
+		return
+	}
+	q.c.cancel(s.task)
+	s.at = at
+	s.task = q.c.after(at.Sub(time.Now()), func() {
+		s.task = nil
+		q.sendQueries(s)
+	})
+}
+
+// sendQueries sends everything due on s in one query message (split by
+// pack when the known answers do not fit, RFC 6762 §7.2).
+func (q *querier) sendQueries(s *sender) {
+	now := time.Now()
+	ifi, ok := q.serves(s.fk)
+	if !ok {
+		return
+	}
+	type item struct {
+		key  rrKey
+		name string
+		qu   bool
+	}
+	var items []item
+	seen := make(map[rrKey]bool)
+	for key, sl := range s.slots {
+		if sl.due.After(now) {
+			continue
+		}
+		first := sl.interval == 0
+		// Carry on with the schedule whether or not §7.3 lets us ask.
+		sl.interval = min(max(2*sl.interval, firstInterval), maxQueryInterval)
+		sl.due = now.Add(sl.interval)
+		items = append(items, item{key: key, name: sl.q.name, qu: first})
+		seen[key] = true
+	}
+	for key, r := range s.refresh {
+		if r.due.After(now) {
+			continue
+		}
+		delete(s.refresh, key)
+		if !seen[key] {
+			items = append(items, item{key: key, name: r.name})
+			seen[key] = true
+		}
+	}
+	slices.SortFunc(items, func(a, b item) int {
+		return cmp.Or(cmp.Compare(a.key.name, b.key.name), cmp.Compare(a.key.typ, b.key.typ))
+	})
+	// Questions fill messages up to half the payload, leaving the rest
+	// to the start of the known-answer list; more go in further messages.
+	limit := ifi.limit(s.fk.v6) / 2
+	var msgs []*outMsg
+	m, size := &outMsg{}, 12
+	for _, it := range items {
+		ids := make(map[string]bool)
+		ka := q.knownAnswers(s.fk.ifIndex, it.key.name, it.key.typ, now, ids)
+		// RFC 6762 §7.3: another host just asked the same question and
+		// the answers will come to us too.
+		if s.hist.covers(it.key, ids, now) {
+			continue
+		}
+		class := uint16(dns.ClassINET)
+		if it.qu {
+			class |= quBit // RFC 6762 §5.4: unicast replies welcome
+		}
+		qlen := len(it.name) + 6
+		if len(m.questions) > 0 && size+qlen > limit {
+			msgs = append(msgs, m)
+			m, size = &outMsg{}, 12
+		}
+		size += qlen
+		m.questions = append(m.questions, dns.Question{Name: it.name, Qtype: it.key.typ, Qclass: class})
+		m.answers = append(m.answers, ka...)
+	}
+	if len(m.questions) > 0 {
+		msgs = append(msgs, m)
+	}
+	for _, m := range msgs {
+		// RFC 6762 §18.1, §18.2: ID 0, QR clear.
+		q.c.multicast(ifi, s.fk.v6, m)
+	}
+	q.reschedule(s)
+}
+
+// reconcileSenders makes the senders match the served interfaces and
+// families: a newly served one starts every active question from scratch,
+// one no longer served is forgotten.
+func (q *querier) reconcileSenders() {
+	for fk, s := range q.senders {
+		if _, ok := q.serves(fk); !ok {
+			q.c.cancel(s.task)
+			delete(q.senders, fk)
+		}
+	}
+	q.c.families(func(ifi *ifaceState, v6 bool) {
+		fk := famKey{ifi.Index, v6}
+		if len(q.questions) == 0 {
+			return
+		}
+		s := q.sender(fk)
+		for _, qs := range sortedQuestions(q.questions) {
+			q.addSlot(s, qs)
+		}
+	})
+}
+
+func sortedQuestions(m map[rrKey]*question) []*question {
+	out := make([]*question, 0, len(m))
+	for _, qs := range m {
+		out = append(out, qs)
+	}
+	slices.SortFunc(out, func(a, b *question) int {
+		return cmp.Or(cmp.Compare(a.key.name, b.key.name), cmp.Compare(a.key.typ, b.key.typ))
+	})
+	return out
+}

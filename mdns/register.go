@@ -1,0 +1,258 @@
+package mdns
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+)
+
+// ErrDeregistered is returned by Registration.Update after Deregister or
+// after the registration failed.
+var ErrDeregistered = errors.New("mdns: registration withdrawn")
+
+// A Registration is a service published by a Conn. Its methods are safe
+// for concurrent use.
+type Registration struct {
+	c       *Conn
+	changed chan struct{} // cap 1
+	ready   chan struct{} // closed once established or failed
+
+	mu  sync.Mutex
+	pub Service // what Service and Instance report
+	err error
+
+	// Owned by the loop goroutine.
+	svc      Service
+	cl       *claim
+	typeName string // "_http._tcp.local."
+	instName string // "My\ Printer._http._tcp.local."
+	instKey  string // canonical instName
+	recs     []*prr
+	isReady  bool
+}
+
+// Register publishes s: it probes the instance name (and the host name,
+// the first time) on every interface, renames it "Name (2)" and so on if
+// another host holds it (unless s.NoRename), announces it, and returns
+// once it is established. The returned Registration reports the final
+// name. If ctx ends first, the registration is withdrawn.
+func (c *Conn) Register(ctx context.Context, s Service) (*Registration, error) {
+	if err := s.validate(); err != nil {
+		return nil, err
+	}
+	s.Subtypes = slices.Clone(s.Subtypes)
+	s.Text = cloneText(s.Text)
+	g := &Registration{c: c, svc: s, pub: s, changed: make(chan struct{}, 1), ready: make(chan struct{})}
+	g.cl = &claim{reg: g, per: make(map[int]*claimIf)}
+	var err error
+	if e := c.do(ctx, func() { err = c.resp.add(g) }); e != nil {
+		return nil, e
+	}
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case <-g.ready:
+	case <-c.loopDone:
+		return nil, ErrClosed
+	case <-ctx.Done():
+		select {
+		case <-g.ready:
+		default:
+			c.do(context.Background(), func() { c.resp.withdraw(g, nil) })
+			return nil, ctx.Err()
+		}
+	}
+	if err := g.Err(); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// Instance returns the current instance name (raw UTF-8).
+func (g *Registration) Instance() string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.pub.Instance
+}
+
+// Service returns the service as currently published, with its final
+// instance name.
+func (g *Registration) Service() Service {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	s := g.pub
+	s.Subtypes = slices.Clone(s.Subtypes)
+	s.Text = cloneText(s.Text)
+	return s
+}
+
+// Changed receives a value after the registration was renamed because of
+// a conflict that came after it was established (RFC 6762 §9), or after
+// it failed. It has a buffer of one: read Instance and Err after it.
+func (g *Registration) Changed() <-chan struct{} { return g.changed }
+
+// Err is non-nil once the registration failed: a *ConflictError when its
+// name was lost with NoRename, ErrClosed when the Conn closed before it
+// was established.
+func (g *Registration) Err() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.err
+}
+
+// Update replaces the TXT strings and port and announces the new SRV and
+// TXT records with the cache-flush bit; the name stays, so there is no
+// new probe (RFC 6762 §8.4).
+func (g *Registration) Update(ctx context.Context, text [][]byte, port uint16) error {
+	s := g.Service()
+	s.Text, s.Port = cloneText(text), port
+	if err := s.validate(); err != nil {
+		return err
+	}
+	var err error
+	if e := g.c.do(ctx, func() { err = g.c.resp.update(g, s.Text, port) }); e != nil {
+		return e
+	}
+	return err
+}
+
+// Deregister withdraws the service: every record of it is sent with TTL 0,
+// twice, 250 ms apart (RFC 6762 §10.1), and the host's records too when
+// it was the last service. It returns after the second goodbye. Calling
+// it again does nothing.
+func (g *Registration) Deregister(ctx context.Context) error {
+	done := make(chan struct{})
+	if err := g.c.do(ctx, func() { g.c.resp.withdraw(g, func() { close(done) }) }); err != nil {
+		return err
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-g.c.loopDone:
+		select {
+		case <-done:
+			return nil
+		default:
+			return ErrClosed
+		}
+	}
+}
+
+func cloneText(t [][]byte) [][]byte {
+	if t == nil {
+		return nil
+	}
+	out := make([][]byte, len(t))
+	for i, s := range t {
+		out[i] = slices.Clone(s)
+	}
+	return out
+}
+
+// The methods below run on the loop goroutine.
+
+func (g *Registration) notify() {
+	select {
+	case g.changed <- struct{}{}:
+	default:
+	}
+}
+
+// setInstance renames the registration; a rename after it was
+// established is reported on Changed.
+func (g *Registration) setInstance(name string) {
+	g.svc.Instance = name
+	g.mu.Lock()
+	g.pub.Instance = name
+	g.mu.Unlock()
+	if g.isReady {
+		g.notify()
+	}
+}
+
+func (g *Registration) established() {
+	if !g.isReady {
+		g.isReady = true
+		close(g.ready)
+	}
+}
+
+// fail records err and releases Register.
+func (g *Registration) fail(err error, notify bool) {
+	g.mu.Lock()
+	if g.err == nil {
+		g.err = err
+	}
+	g.mu.Unlock()
+	g.established()
+	if notify {
+		g.notify()
+	}
+}
+
+// add starts publishing g: its name is made unique among our own
+// registrations, then probed on every interface, with the host name if g
+// is the only service.
+func (r *responder) add(g *Registration) error {
+	if r.closed {
+		return ErrClosed
+	}
+	if r.localTaken(g, g.svc.Instance) {
+		if g.svc.NoRename {
+			return &ConflictError{Name: g.svc.Instance}
+		}
+		g.setInstance(nextInstanceName(g.svc.Instance))
+	}
+	first := len(r.regs) == 0
+	r.regs = append(r.regs, g)
+	r.rename(g, g.svc.Instance)
+	if first {
+		r.hostClaim.per = make(map[int]*claimIf)
+		r.startProbing(r.hostClaim, 0)
+	}
+	r.startProbing(g.cl, 0)
+	return nil
+}
+
+// update changes g's TXT and port and announces the changed records
+// where g is established (RFC 6762 §8.4).
+func (r *responder) update(g *Registration, text [][]byte, port uint16) error {
+	if !slices.Contains(r.regs, g) {
+		if err := g.Err(); err != nil {
+			return err
+		}
+		return ErrDeregistered
+	}
+	g.svc.Text, g.svc.Port = text, port
+	g.mu.Lock()
+	g.pub.Text, g.pub.Port = cloneText(text), port
+	g.mu.Unlock()
+	r.buildReg(g)
+	for _, ifr := range r.sortedIfs() {
+		if st := g.cl.per[ifr.ifi.Index]; st != nil && st.state == stLive {
+			r.announceUpdate(ifr, g, 0)
+		}
+	}
+	return nil
+}
+
+func (r *responder) announceUpdate(ifr *ifResp, g *Registration, n int) {
+	st := g.cl.per[ifr.ifi.Index]
+	if ifr.gone || r.closed || st == nil || st.state != stLive || !slices.Contains(r.regs, g) {
+		return
+	}
+	var recs []*prr
+	for _, p := range g.recs {
+		if p.unique && !p.nsec {
+			recs = append(recs, p)
+		}
+	}
+	r.announceRecords(ifr, recs)
+	if n+1 < announceCount {
+		r.c.after(announceInterval, func() { r.announceUpdate(ifr, g, n+1) })
+	}
+}

@@ -1,0 +1,255 @@
+package mdns
+
+import (
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+const (
+	// RFC 6762 §8.3: at least two unsolicited responses, one second apart.
+	announceCount    = 2
+	announceInterval = time.Second
+	// RFC 6762 §10.1: goodbyes are sent twice here (mDNSResponder sends
+	// three, python-zeroconf three), 250 ms apart, in case one is lost.
+	goodbyeCount    = 2
+	goodbyeInterval = 250 * time.Millisecond
+)
+
+// respOpts says how records are written into a response.
+type respOpts struct {
+	id        uint16
+	questions []dns.Question
+	goodbye   bool // TTL 0 (RFC 6762 §10.1)
+	legacy    bool // TTL at most 10 s, no cache-flush bit (RFC 6762 §6.7)
+}
+
+// legacyTTL caps TTLs in answers to legacy unicast queriers (RFC 6762
+// §6.7), which cache them like unicast DNS answers.
+const legacyTTL = 10
+
+func (o respOpts) rr(p *prr) dns.RR {
+	ttl := p.ttl()
+	switch {
+	case o.goodbye:
+		ttl = 0
+	case o.legacy:
+		ttl = min(ttl, legacyTTL)
+	}
+	// RFC 6762 §10.2: the cache-flush bit on unique records only, never
+	// in legacy unicast answers; goodbyes go without it, so that one
+	// address's goodbye does not flush the others.
+	return withTTL(p.rr, ttl, p.unique && !o.goodbye && !o.legacy)
+}
+
+func (o respOpts) rrs(ps []*prr) []dns.RR {
+	out := make([]dns.RR, len(ps))
+	for i, p := range ps {
+		out[i] = o.rr(p)
+	}
+	return out
+}
+
+// groups splits answers into messages: the records of a service with
+// OwnMessages each get their own, everything else shares one. go-micro's
+// parser reads only one instance per message (reference/go-micro-mdns.md
+// §4.1).
+func groups(answers []*prr) [][]*prr {
+	var shared []*prr
+	var own [][]*prr
+	index := make(map[*Registration]int)
+	for _, p := range answers {
+		if p.reg == nil || !p.reg.svc.OwnMessages {
+			shared = append(shared, p)
+			continue
+		}
+		i, ok := index[p.reg]
+		if !ok {
+			i = len(own)
+			index[p.reg] = i
+			own = append(own, nil)
+		}
+		own[i] = append(own[i], p)
+	}
+	var out [][]*prr
+	if len(shared) > 0 {
+		out = append(out, shared)
+	}
+	return append(out, own...)
+}
+
+// sendMC multicasts answers on one interface and family, each message
+// with the additional records extra computes for its answers.
+func (r *responder) sendMC(ifr *ifResp, v6 bool, answers []*prr, extra func([]*prr) []*prr, o respOpts) {
+	for _, g := range groups(answers) {
+		m := &outMsg{id: o.id, response: true, authoritative: true, answers: o.rrs(g)}
+		if extra != nil {
+			m.additional = o.rrs(extra(g))
+		}
+		r.c.multicast(ifr.ifi, v6, m)
+	}
+	now := time.Now()
+	lm := ifr.lastMC[fam(v6)]
+	for _, p := range answers {
+		if o.goodbye {
+			delete(lm, p.id)
+		} else {
+			lm[p.id] = now
+		}
+	}
+}
+
+// announce multicasts the records of claims established on ifr, then
+// again after a second, announceCount times in all (RFC 6762 §8.3):
+// unique records with the cache-flush bit, shared ones without.
+func (r *responder) announce(ifr *ifResp, cls []*claim, n int) {
+	if ifr.gone || r.closed {
+		return
+	}
+	var recs []*prr
+	var live []*claim
+	for _, cl := range cls {
+		st := cl.per[ifr.ifi.Index]
+		if st == nil || st.state != stLive {
+			continue
+		}
+		st.announced = true
+		live = append(live, cl)
+		recs = append(recs, r.claimRecords(cl, ifr.ifi)...)
+	}
+	r.announceRecords(ifr, dedupe(recs))
+	if len(live) > 0 && n+1 < announceCount {
+		r.c.after(announceInterval, func() { r.announce(ifr, live, n+1) })
+	}
+}
+
+// announceRecords multicasts records on every family of ifr: the NSECs
+// and the addresses a service needs go in the additional section.
+func (r *responder) announceRecords(ifr *ifResp, recs []*prr) {
+	var answers, nsecs []*prr
+	for _, p := range recs {
+		if p.nsec {
+			nsecs = append(nsecs, p)
+		} else {
+			answers = append(answers, p)
+		}
+	}
+	if len(answers) == 0 {
+		return
+	}
+	pub := r.published(ifr.ifi)
+	extra := func(g []*prr) []*prr {
+		out := additionals(pub, g, nil)
+		owner := groupOwner(g)
+		for _, p := range nsecs {
+			if groupOwner([]*prr{p}) == owner {
+				out = appendMissing(out, p)
+			}
+		}
+		return out
+	}
+	ifr.families(func(v6 bool) { r.sendMC(ifr, v6, answers, extra, respOpts{}) })
+}
+
+// groupOwner is the OwnMessages registration a group of records belongs
+// to, or nil for the shared group.
+func groupOwner(g []*prr) *Registration {
+	if len(g) > 0 && g[0].reg != nil && g[0].reg.svc.OwnMessages {
+		return g[0].reg
+	}
+	return nil
+}
+
+func appendMissing(out []*prr, p *prr) []*prr {
+	for _, q := range out {
+		if q.id == p.id {
+			return out
+		}
+	}
+	return append(out, p)
+}
+
+// goodbyeSend is one interface's share of a goodbye.
+type goodbyeSend struct {
+	ifr  *ifResp
+	recs []*prr
+}
+
+// goodbyeTwice multicasts recs with TTL 0 on each interface, goodbyeCount
+// times goodbyeInterval apart (RFC 6762 §10.1), and then calls done.
+func (r *responder) goodbyeTwice(sends []goodbyeSend, done func()) {
+	if len(sends) == 0 {
+		if done != nil {
+			done()
+		}
+		return
+	}
+	var send func(n int)
+	send = func(n int) {
+		for _, s := range sends {
+			if s.ifr.gone {
+				continue
+			}
+			s.ifr.families(func(v6 bool) { r.sendMC(s.ifr, v6, s.recs, nil, respOpts{goodbye: true}) })
+		}
+		if n+1 < goodbyeCount {
+			r.c.after(goodbyeInterval, func() { send(n + 1) })
+		} else if done != nil {
+			done()
+		}
+	}
+	send(0)
+}
+
+// withdraw removes g from the published set, with goodbyes for the
+// records it announced (shared ones that another registration still
+// publishes excepted), and the host's records when g was the last
+// service. done, if set, runs after the last goodbye.
+func (r *responder) withdraw(g *Registration, done func()) {
+	i := -1
+	for j, o := range r.regs {
+		if o == g {
+			i = j
+		}
+	}
+	if i < 0 {
+		if done != nil {
+			done()
+		}
+		return
+	}
+	r.regs = append(r.regs[:i:i], r.regs[i+1:]...)
+	last := len(r.regs) == 0
+	var sends []goodbyeSend
+	for _, ifr := range r.sortedIfs() {
+		idx := ifr.ifi.Index
+		var recs []*prr
+		if st := g.cl.per[idx]; st != nil && st.announced {
+			still := make(map[string]bool)
+			for _, p := range r.published(ifr.ifi) {
+				still[p.id] = true
+			}
+			for _, p := range g.recs {
+				if !still[p.id] {
+					recs = append(recs, p)
+				}
+			}
+		}
+		if hs := r.hostClaim.per[idx]; last && hs != nil && hs.announced {
+			recs = append(recs, r.hostRecords(ifr.ifi)...)
+		}
+		if len(recs) > 0 {
+			sends = append(sends, goodbyeSend{ifr: ifr, recs: recs})
+		}
+		g.cl.per[idx] = &claimIf{}
+	}
+	if last {
+		// RFC 6762 §8: the host name is claimed again with the next
+		// registration.
+		r.hostClaim.per = make(map[int]*claimIf)
+	}
+	for _, ifr := range r.sortedIfs() {
+		r.armProbe(ifr)
+	}
+	r.goodbyeTwice(sends, done)
+}

@@ -1,0 +1,60 @@
+package mdns
+
+import (
+	"github.com/miekg/dns"
+)
+
+// answerLegacy answers a query from a port other than 5353 (RFC 6762
+// §6.7): by unicast to the source address and port, at once, with the
+// query ID and question echoed, TTLs of at most 10 s and no cache-flush
+// bit, in one message of at most 512 bytes unless the query's EDNS0
+// record allows more, TC set when answers had to be left out.
+func (r *responder) answerLegacy(ifr *ifResp, in *inMsg) {
+	m := in.msg
+	if len(m.Question) == 0 || m.Truncated {
+		return
+	}
+	pub := r.published(ifr.ifi)
+	answers, _ := collect(pub, m.Question, knownAnswers(m.Answer))
+	if len(answers) == 0 {
+		return
+	}
+	limit := legacyMaxSize
+	if opt := m.IsEdns0(); opt != nil && int(opt.UDPSize()) > limit {
+		limit = min(int(opt.UDPSize()), ifr.ifi.limit(in.v6))
+	}
+	o := respOpts{id: m.Id, legacy: true}
+	for _, g := range groups(answers) {
+		d := new(dns.Msg)
+		d.Id = m.Id
+		d.Response = true
+		d.Authoritative = true
+		d.Compress = true
+		d.Question = append([]dns.Question(nil), m.Question...)
+		for _, p := range g {
+			d.Answer = append(d.Answer, o.rr(p))
+			if d.Len() > limit {
+				d.Answer = d.Answer[:len(d.Answer)-1]
+				d.Truncated = true
+				break
+			}
+		}
+		if len(d.Answer) == 0 {
+			continue
+		}
+		if !d.Truncated {
+			// RFC 6763 §12: additional records only where they fit.
+			for _, p := range additionals(pub, g, nil) {
+				d.Extra = append(d.Extra, o.rr(p))
+				if d.Len() > limit {
+					d.Extra = d.Extra[:len(d.Extra)-1]
+				}
+			}
+		}
+		b, err := d.Pack()
+		if err != nil {
+			continue
+		}
+		r.c.write(in.v6, b, in.src, ifr.ifi.Index)
+	}
+}

@@ -1,0 +1,403 @@
+package mdns
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// Probing constants (RFC 6762 §8.1).
+const (
+	probeWait         = 250 * time.Millisecond // initial random delay, 0 to this
+	probeInterval     = 250 * time.Millisecond // between probes
+	probeCount        = 3
+	tiebreakWait      = time.Second // §8.2: the loser waits 1 s, then probes again
+	conflictWindow    = 10 * time.Second
+	conflictBurst     = 15
+	conflictRateDelay = 5 * time.Second
+)
+
+// A claim is a name we probe for and then own: the host name (reg nil) or
+// a service instance name.
+type claim struct {
+	reg *Registration
+	per map[int]*claimIf // by interface index
+}
+
+type claimState int
+
+const (
+	stIdle     claimState = iota
+	stProbing             // probes going out
+	stWaitHost            // a service probed, waiting for the host name on this interface
+	stLive                // probed; announced and answered with
+)
+
+// claimIf is a claim's progress on one interface.
+type claimIf struct {
+	state     claimState
+	sent      int       // probes sent in the current round
+	next      time.Time // the next probe, or when probing completes
+	announced bool      // records went out here: they need goodbyes
+}
+
+func (cl *claim) on(ifr *ifResp) *claimIf {
+	st := cl.per[ifr.ifi.Index]
+	if st == nil {
+		st = &claimIf{}
+		cl.per[ifr.ifi.Index] = st
+	}
+	return st
+}
+
+// claims lists the host claim (when active) and every service claim.
+func (r *responder) claims() []*claim {
+	out := make([]*claim, 0, len(r.regs)+1)
+	out = append(out, r.hostClaim)
+	for _, g := range r.regs {
+		out = append(out, g.cl)
+	}
+	return out
+}
+
+// claimName is the canonical name a claim owns.
+func (r *responder) claimName(cl *claim) string {
+	if cl.reg == nil {
+		return canonical(r.hostFQDN())
+	}
+	return cl.reg.instKey
+}
+
+func (r *responder) claimByName(name string) *claim {
+	if len(r.regs) > 0 && name == canonical(r.hostFQDN()) {
+		return r.hostClaim
+	}
+	for _, g := range r.regs {
+		if g.instKey == name {
+			return g.cl
+		}
+	}
+	return nil
+}
+
+// startProbing (re)starts a claim's probing on every interface.
+func (r *responder) startProbing(cl *claim, wait time.Duration) {
+	for _, ifr := range r.sortedIfs() {
+		r.startProbeOn(cl, ifr, wait)
+	}
+}
+
+// startProbeOn starts a claim's probing on one interface, after wait or,
+// when wait is zero, after RFC 6762 §8.1's random 0–250 ms — or at the
+// next probe of a round already under way there, so that everything
+// probing on an interface goes in one message (§8.1).
+func (r *responder) startProbeOn(cl *claim, ifr *ifResp, wait time.Duration) {
+	st := cl.on(ifr)
+	st.state, st.sent = stProbing, 0
+	now := time.Now()
+	switch {
+	case r.rateLimited(now):
+		// RFC 6762 §8.1: after 15 conflicts in 10 s, at least 5 s
+		// before each further probe.
+		st.next = now.Add(max(wait, conflictRateDelay))
+	case wait > 0:
+		st.next = now.Add(wait)
+	default:
+		if t, ok := r.roundTime(ifr, cl, now); ok {
+			st.next = t
+		} else {
+			st.next = now.Add(r.c.jitter(0, probeWait))
+		}
+	}
+	r.armProbe(ifr)
+}
+
+// roundTime returns when the next probe already scheduled on ifr goes
+// out, if that is within one probe interval.
+func (r *responder) roundTime(ifr *ifResp, self *claim, now time.Time) (time.Time, bool) {
+	var best time.Time
+	for _, cl := range r.claims() {
+		st := cl.per[ifr.ifi.Index]
+		if cl == self || st == nil || st.state != stProbing || st.sent >= probeCount {
+			continue
+		}
+		if !st.next.Before(now) && !st.next.After(now.Add(probeInterval)) && (best.IsZero() || st.next.Before(best)) {
+			best = st.next
+		}
+	}
+	return best, !best.IsZero()
+}
+
+func (r *responder) rateLimited(now time.Time) bool {
+	r.conflicts = slices.DeleteFunc(r.conflicts, func(t time.Time) bool { return now.Sub(t) >= conflictWindow })
+	return len(r.conflicts) >= conflictBurst
+}
+
+// armProbe schedules ifr's probe tick for the earliest probing claim.
+func (r *responder) armProbe(ifr *ifResp) {
+	r.c.cancel(ifr.probe)
+	ifr.probe = nil
+	var at time.Time
+	for _, cl := range r.claims() {
+		if st := cl.per[ifr.ifi.Index]; st != nil && st.state == stProbing && (at.IsZero() || st.next.Before(at)) {
+			at = st.next
+		}
+	}
+	if !at.IsZero() && !ifr.gone && !r.closed {
+		ifr.probe = r.c.after(time.Until(at), func() { r.probeTick(ifr) })
+	}
+}
+
+// probeTick sends one probe for every claim due on ifr, and completes
+// the claims whose third probe went unanswered for 250 ms.
+func (r *responder) probeTick(ifr *ifResp) {
+	ifr.probe = nil
+	if ifr.gone || r.closed {
+		return
+	}
+	now := time.Now()
+	var probe, done []*claim
+	for _, cl := range r.claims() {
+		st := cl.per[ifr.ifi.Index]
+		if st == nil || st.state != stProbing || st.next.After(now) {
+			continue
+		}
+		if st.sent >= probeCount {
+			done = append(done, cl)
+			continue
+		}
+		st.sent++
+		st.next = now.Add(probeInterval)
+		probe = append(probe, cl)
+	}
+	if len(probe) > 0 {
+		r.sendProbe(ifr, probe)
+	}
+	if len(done) > 0 {
+		r.probed(ifr, done)
+	}
+	r.armProbe(ifr)
+}
+
+// sendProbe multicasts one probe for several claims (RFC 6762 §8.1): a
+// query of type ANY for each name, with the records we propose in the
+// authority section for the tiebreak of §8.2.
+//
+// The questions are QM, not QU as §8.1 suggests: a host that shares port
+// 5353 between several sockets (avahi-daemon next to us, or two of our
+// processes) delivers a unicast reply to one socket only, so a QU probe
+// can miss the very answer that reports the conflict (brutella/dnssd PR
+// #57). A multicast defence reaches every socket.
+func (r *responder) sendProbe(ifr *ifResp, cls []*claim) {
+	m := &outMsg{}
+	for _, cl := range cls {
+		name := r.hostFQDN()
+		if cl.reg != nil {
+			name = cl.reg.instName
+		}
+		m.questions = append(m.questions, dns.Question{Name: name, Qtype: dns.TypeANY, Qclass: dns.ClassINET})
+		for _, rr := range r.probeRecords(cl, ifr.ifi) {
+			m.authority = append(m.authority, withTTL(rr, rr.Header().Ttl, false))
+		}
+	}
+	ifr.families(func(v6 bool) { r.c.multicast(ifr.ifi, v6, m) })
+}
+
+// probed moves claims that passed probing on ifr to announcing. A service
+// waits for the host name, whose addresses its SRV points at.
+func (r *responder) probed(ifr *ifResp, done []*claim) {
+	idx := ifr.ifi.Index
+	hostLive := false
+	var ann []*claim
+	for _, cl := range done {
+		st := cl.per[idx]
+		switch {
+		case cl.reg == nil:
+			st.state = stLive
+			hostLive = true
+		case r.hostClaim.per[idx] != nil && r.hostClaim.per[idx].state == stLive:
+			st.state = stLive
+			ann = append(ann, cl)
+		default:
+			st.state = stWaitHost
+		}
+	}
+	if hostLive {
+		ann = []*claim{r.hostClaim}
+		for _, g := range r.regs {
+			if st := g.cl.per[idx]; st != nil && (st.state == stWaitHost || st.state == stLive) {
+				st.state = stLive
+				ann = append(ann, g.cl)
+			}
+		}
+	}
+	r.announce(ifr, ann, 0)
+	for _, cl := range ann {
+		if cl.reg != nil {
+			r.checkReady(cl.reg)
+		}
+	}
+}
+
+// checkReady releases Register once a service is established: probed and
+// announced on every interface it probes on.
+func (r *responder) checkReady(g *Registration) {
+	live := false
+	for _, st := range g.cl.per {
+		switch st.state {
+		case stProbing, stWaitHost:
+			return
+		case stLive:
+			live = true
+		}
+	}
+	if live {
+		g.established()
+	}
+}
+
+// tiebreak resolves simultaneous probes for a name we are probing too
+// (RFC 6762 §8.2): the lexicographically later set of proposed records
+// wins; the loser waits one second and probes again; identical sets are
+// no conflict.
+func (r *responder) tiebreak(ifr *ifResp, cl *claim, theirs []dns.RR) {
+	if len(theirs) == 0 {
+		return
+	}
+	if compareRecordSets(r.probeRecords(cl, ifr.ifi), theirs) < 0 {
+		r.c.logf("lost the simultaneous probe for %s; probing again in 1s", r.claimName(cl))
+		for _, ifr := range r.sortedIfs() {
+			if st := cl.per[ifr.ifi.Index]; st != nil && st.state == stProbing {
+				r.startProbeOn(cl, ifr, tiebreakWait)
+			}
+		}
+	}
+}
+
+// compareRecordSets compares two sets of records as RFC 6762 §8.2 says:
+// each sorted, then pairwise by class (without the cache-flush bit),
+// type and raw RDATA; when one list runs out first, the longer one is
+// later.
+func compareRecordSets(a, b []dns.RR) int {
+	sa, sb := sortRecords(a), sortRecords(b)
+	for i := 0; i < len(sa) && i < len(sb); i++ {
+		if c := compareRecord(sa[i], sb[i]); c != 0 {
+			return c
+		}
+	}
+	return len(sa) - len(sb)
+}
+
+func sortRecords(rrs []dns.RR) []dns.RR {
+	out := slices.Clone(rrs)
+	slices.SortStableFunc(out, compareRecord)
+	return out
+}
+
+func compareRecord(a, b dns.RR) int {
+	if c := int(classOf(a)) - int(classOf(b)); c != 0 {
+		return c
+	}
+	if c := int(a.Header().Rrtype) - int(b.Header().Rrtype); c != 0 {
+		return c
+	}
+	return bytes.Compare(rdata(a, false), rdata(b, false))
+}
+
+// conflict handles a name lost during probing (RFC 6762 §8.1) or after
+// the late conflict's re-probe (§9): the service is renamed "Name (2)"
+// and the host "host-2" (RFC 6763 Appendix D), then probed again; a
+// NoRename service fails instead.
+func (r *responder) conflict(cl *claim) {
+	now := time.Now()
+	r.c.stats.conflicts.Add(1)
+	r.conflicts = append(r.conflicts, now)
+	if cl.reg == nil {
+		old := r.host
+		r.host = nextHostName(r.host)
+		r.c.logf("host name %s.local is taken; now %s.local", old, r.host)
+		for _, g := range r.regs {
+			r.buildReg(g) // the SRV target changes
+		}
+		r.startProbing(cl, 0)
+		return
+	}
+	g := cl.reg
+	if g.svc.NoRename {
+		r.c.logf("service name %q is taken", g.svc.Instance)
+		r.withdraw(g, nil)
+		g.fail(&ConflictError{Name: g.svc.Instance}, true)
+		return
+	}
+	old := g.svc.Instance
+	r.rename(g, nextInstanceName(old))
+	r.c.logf("service name %q is taken; now %q", old, g.svc.Instance)
+	r.startProbing(cl, 0)
+}
+
+// lateConflict handles a conflict with a name we had already established
+// (RFC 6762 §9): its records go back to probing; only if that probe fails
+// is the name given up.
+func (r *responder) lateConflict(cl *claim) {
+	r.c.stats.conflicts.Add(1)
+	r.conflicts = append(r.conflicts, time.Now())
+	r.c.logf("conflicting data for %s on the link; probing it again", r.claimName(cl))
+	r.startProbing(cl, 0)
+}
+
+// rename gives g a new instance name, skipping names our own other
+// registrations hold.
+func (r *responder) rename(g *Registration, name string) {
+	for r.localTaken(g, name) {
+		name = nextInstanceName(name)
+	}
+	g.setInstance(name)
+	r.buildReg(g)
+}
+
+// localTaken reports whether another of our registrations has the
+// instance name name with g's type and domain.
+func (r *responder) localTaken(g *Registration, name string) bool {
+	s := g.svc
+	s.Instance = name
+	key := canonical(fqdn(joinName(append(labelsOf(s.Type), labelsOf(s.domain())...)...), name))
+	for _, o := range r.regs {
+		if o != g && o.instKey == key {
+			return true
+		}
+	}
+	return false
+}
+
+// nextInstanceName returns "Name (2)" for "Name" and "Name (n+1)" for
+// "Name (n)", cut at a rune boundary to stay within 63 bytes (RFC 6763
+// Appendix D).
+func nextInstanceName(name string) string {
+	base, n := name, 2
+	if i := strings.LastIndex(name, " ("); i >= 0 && strings.HasSuffix(name, ")") {
+		digits := name[i+2 : len(name)-1]
+		if k, err := strconv.Atoi(digits); err == nil && k >= 2 && digits[0] != '0' && digits[0] != '+' {
+			base, n = name[:i], k+1
+		}
+	}
+	suffix := fmt.Sprintf(" (%d)", n)
+	return truncateUTF8(base, MaxLabel-len(suffix)) + suffix
+}
+
+// nextHostName returns "host-2" for "host" and "host-(n+1)" for "host-n".
+func nextHostName(h string) string {
+	base, n := h, 2
+	if i := strings.LastIndexByte(h, '-'); i > 0 {
+		digits := h[i+1:]
+		if k, err := strconv.Atoi(digits); err == nil && k >= 2 && digits[0] != '0' && digits[0] != '+' {
+			base, n = h[:i], k+1
+		}
+	}
+	suffix := "-" + strconv.Itoa(n)
+	return truncateUTF8(base, MaxLabel-len(suffix)) + suffix
+}

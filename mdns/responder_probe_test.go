@@ -1,0 +1,70 @@
+package mdns_test
+
+import (
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/mdnskit/mdnskit/mdns/mdnstest"
+)
+
+// RFC 6762 §8.1, §8.3: 0–250 ms, three probes 250 ms apart combining the
+// host and instance names, then two announcements one second apart.
+func TestRegisterProbeAndAnnounceTiming(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		link := mdnstest.NewLink(mdnstest.LinkConfig{})
+		h1 := link.AddHost("h1")
+		defer h1.Close()
+		c := listen(t, h1)
+		start := time.Now()
+		g := register(t, c, svc("My Service"))
+		established := time.Now()
+		mdnstest.Advance(3 * time.Second)
+		ws := sent(t, link, "h1", start)
+		dump(t, ws)
+
+		ps := probes(ws)
+		if len(ps) != 3 {
+			t.Fatalf("got %d probes, want 3", len(ps))
+		}
+		if d := ps[0].Time.Sub(start); !between(d, 0, 250*time.Millisecond) {
+			t.Errorf("first probe after %v, want 0–250ms", d)
+		}
+		for i, p := range ps {
+			if i > 0 && p.Time.Sub(ps[i-1].Time) != 250*time.Millisecond {
+				t.Errorf("probe %d %v after the previous one, want 250ms", i+1, p.Time.Sub(ps[i-1].Time))
+			}
+			if len(p.m.Question) != 2 {
+				t.Fatalf("probe %d has %d questions, want host and instance in one message", i+1, len(p.m.Question))
+			}
+			for _, q := range p.m.Question {
+				if q.Qtype != dns.TypeANY || q.Qclass != dns.ClassINET {
+					t.Errorf("probe question %v: want type ANY, class IN, QM", q)
+				}
+			}
+			if findRR(p.m.Ns, `My\ Service._http._tcp.local.`, dns.TypeSRV) == nil ||
+				findRR(p.m.Ns, `My\ Service._http._tcp.local.`, dns.TypeTXT) == nil ||
+				findRR(p.m.Ns, "h1.local.", dns.TypeA) == nil {
+				t.Errorf("probe %d authority lacks SRV, TXT or A: %v", i+1, p.m.Ns)
+			}
+		}
+		anns := withRR(responses(ws), `My\ Service._http._tcp.local.`, dns.TypeSRV)
+		if len(anns) != 2 {
+			t.Fatalf("got %d announcements, want 2", len(anns))
+		}
+		if d := anns[0].Time.Sub(ps[2].Time); d != 250*time.Millisecond {
+			t.Errorf("first announcement %v after the last probe, want 250ms", d)
+		}
+		if d := anns[1].Time.Sub(anns[0].Time); d != time.Second {
+			t.Errorf("announcements %v apart, want 1s", d)
+		}
+		if !established.Equal(anns[0].Time) {
+			t.Errorf("Register returned at %v, first announcement at %v", established.Sub(start), anns[0].Time.Sub(start))
+		}
+		if g.Instance() != "My Service" {
+			t.Errorf("instance %q", g.Instance())
+		}
+	})
+}

@@ -1,0 +1,277 @@
+package mdns
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// prr is one record we publish, with what the responder needs to know
+// about it.
+type prr struct {
+	rr     dns.RR // full TTL, class IN without the cache-flush bit
+	name   string // canonical owner name
+	unique bool   // RFC 6762 §2: unique records carry the cache-flush bit
+	reg    *Registration
+	id     string // identity: canonical name, type and canonical RDATA
+	nsec   bool
+}
+
+func newPRR(rr dns.RR, unique bool, reg *Registration) *prr {
+	p := &prr{rr: rr, name: canonical(rr.Header().Name), unique: unique, reg: reg}
+	p.id = respID(rr)
+	_, p.nsec = rr.(*dns.NSEC)
+	return p
+}
+
+// respID identifies a record independently of TTL, case and cache-flush bit.
+func respID(rr dns.RR) string {
+	h := rr.Header()
+	return canonical(h.Name) + "\x00" + strconv.Itoa(int(h.Rrtype)) + "\x00" + string(rdata(rr, true))
+}
+
+func (p *prr) typ() uint16 { return p.rr.Header().Rrtype }
+func (p *prr) ttl() uint32 { return p.rr.Header().Ttl }
+
+func dedupe(recs []*prr) []*prr {
+	seen := make(map[string]bool, len(recs))
+	out := recs[:0:0]
+	for _, p := range recs {
+		if !seen[p.id] {
+			seen[p.id] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func ttlSeconds(d time.Duration) uint32 { return uint32(d / time.Second) }
+
+func labelsOf(dotted string) []string {
+	return strings.Split(strings.TrimSuffix(dotted, "."), ".")
+}
+
+// hostFQDN is the host name in presentation format, "h1.local.". The host
+// lives in .local whatever the domain of its services (RFC 6762 §3).
+func (r *responder) hostFQDN() string { return joinName(r.host, "local") }
+
+// hostTTL is the TTL of the host's records: RFC 6762 §10's 120 s, or the
+// shortest Service.TTL override, so that a short-lived publisher's
+// addresses age out with its services.
+func (r *responder) hostTTL() uint32 {
+	ttl := HostTTL
+	for _, g := range r.regs {
+		if g.svc.TTL > 0 && g.svc.TTL < ttl {
+			ttl = g.svc.TTL
+		}
+	}
+	return ttlSeconds(ttl)
+}
+
+// buildReg (re)builds the records of a registration from its Service.
+func (r *responder) buildReg(g *Registration) {
+	s := &g.svc
+	dom := labelsOf(s.domain())
+	typ := joinName(append(labelsOf(s.Type), dom...)...)
+	inst := fqdn(typ, s.Instance)
+	hostTTL, otherTTL := ttlSeconds(HostTTL), ttlSeconds(OtherTTL)
+	if s.TTL > 0 {
+		hostTTL, otherTTL = ttlSeconds(s.TTL), ttlSeconds(s.TTL)
+	}
+	g.typeName, g.instName = typ, inst
+	g.instKey = canonical(inst)
+	recs := []*prr{
+		// RFC 6763 §4.1: the browsing PTR is shared by every instance.
+		newPRR(&dns.PTR{Hdr: hdr(typ, dns.TypePTR, otherTTL), Ptr: inst}, false, g),
+		// RFC 6763 §5, RFC 6762 §10: SRV and TXT belong to this instance
+		// alone.
+		newPRR(&dns.SRV{Hdr: hdr(inst, dns.TypeSRV, hostTTL), Port: s.Port, Target: r.hostFQDN()}, true, g),
+		newPRR(txtRR(inst, otherTTL, s.Text), true, g),
+	}
+	// RFC 6763 §7.1: one shared PTR per subtype.
+	for _, st := range s.Subtypes {
+		recs = append(recs, newPRR(&dns.PTR{Hdr: hdr(fqdn(typ, st, "_sub"), dns.TypePTR, otherTTL), Ptr: inst}, false, g))
+	}
+	// RFC 6763 §9: service type enumeration.
+	enum := joinName(append([]string{"_services", "_dns-sd", "_udp"}, dom...)...)
+	recs = append(recs, newPRR(&dns.PTR{Hdr: hdr(enum, dns.TypePTR, otherTTL), Ptr: typ}, false, g))
+	// RFC 6762 §6.1: the instance name has SRV and TXT and nothing else.
+	recs = append(recs, newPRR(&dns.NSEC{Hdr: hdr(inst, dns.TypeNSEC, hostTTL), NextDomain: inst,
+		TypeBitMap: []uint16{dns.TypeTXT, dns.TypeSRV}}, true, g))
+	g.recs = recs
+}
+
+// addrRecords are the A or AAAA record of one address and its reverse
+// PTR (both unique: the address is ours alone).
+func (r *responder) addrRecords(a netip.Addr) []*prr {
+	name, ttl := r.hostFQDN(), r.hostTTL()
+	a = a.WithZone("")
+	var rr dns.RR
+	if a.Is4() {
+		rr = &dns.A{Hdr: hdr(name, dns.TypeA, ttl), A: a.AsSlice()}
+	} else {
+		rr = &dns.AAAA{Hdr: hdr(name, dns.TypeAAAA, ttl), AAAA: a.AsSlice()}
+	}
+	out := []*prr{newPRR(rr, true, nil)}
+	if rev, err := dns.ReverseAddr(a.String()); err == nil {
+		out = append(out, newPRR(&dns.PTR{Hdr: hdr(rev, dns.TypePTR, ttl), Ptr: name}, true, nil))
+	}
+	return out
+}
+
+// hostRecords are the host's records on one interface: only that
+// interface's addresses (RFC 6762 §6.2, §15), their reverse PTRs, and an
+// NSEC naming the address types that exist there (RFC 6762 §6.1).
+func (r *responder) hostRecords(ifi *ifaceState) []*prr {
+	var out []*prr
+	var types []uint16
+	for _, v6 := range []bool{false, true} {
+		addrs := ifi.addrs(v6)
+		if len(addrs) == 0 {
+			continue
+		}
+		if v6 {
+			types = append(types, dns.TypeAAAA)
+		} else {
+			types = append(types, dns.TypeA)
+		}
+		for _, a := range addrs {
+			out = append(out, r.addrRecords(a)...)
+		}
+	}
+	if len(types) > 0 {
+		name := r.hostFQDN()
+		out = append(out, newPRR(&dns.NSEC{Hdr: hdr(name, dns.TypeNSEC, r.hostTTL()), NextDomain: name, TypeBitMap: types}, true, nil))
+	}
+	return out
+}
+
+// probeRecords are the records a claim proposes in its probes' authority
+// section (RFC 6762 §8.1, §8.2).
+func (r *responder) probeRecords(cl *claim, ifi *ifaceState) []dns.RR {
+	var out []dns.RR
+	if cl.reg == nil {
+		for _, p := range r.hostRecords(ifi) {
+			if p.typ() == dns.TypeA || p.typ() == dns.TypeAAAA {
+				out = append(out, p.rr)
+			}
+		}
+		return out
+	}
+	for _, p := range cl.reg.recs {
+		if p.typ() == dns.TypeSRV || p.typ() == dns.TypeTXT {
+			out = append(out, p.rr)
+		}
+	}
+	return out
+}
+
+// claimRecords are the records a claim publishes on an interface.
+func (r *responder) claimRecords(cl *claim, ifi *ifaceState) []*prr {
+	if cl.reg == nil {
+		return r.hostRecords(ifi)
+	}
+	return cl.reg.recs
+}
+
+// published is every record we answer with on an interface: the host's
+// and each service's once they were probed there.
+func (r *responder) published(ifi *ifaceState) []*prr {
+	var out []*prr
+	if st := r.hostClaim.per[ifi.Index]; st != nil && st.state == stLive {
+		out = append(out, r.hostRecords(ifi)...)
+	}
+	for _, g := range r.regs {
+		if st := g.cl.per[ifi.Index]; st != nil && st.state == stLive {
+			out = append(out, g.recs...)
+		}
+	}
+	return dedupe(out)
+}
+
+// match returns our records that answer q (RFC 6762 §6), or the NSEC of
+// one of our unique names when it has no record of the asked type
+// (RFC 6762 §6.1).
+func match(pub []*prr, q dns.Question) []*prr {
+	name := canonical(q.Name)
+	var out []*prr
+	var nsec *prr
+	for _, p := range pub {
+		if p.name != name {
+			continue
+		}
+		switch {
+		case p.nsec:
+			nsec = p
+			if q.Qtype == dns.TypeNSEC {
+				out = append(out, p)
+			}
+		case q.Qtype == dns.TypeANY || q.Qtype == p.typ():
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 && nsec != nil && q.Qtype != dns.TypeANY {
+		out = append(out, nsec)
+	}
+	return out
+}
+
+// additionals returns the records RFC 6763 §12 and RFC 6762 §6.1 advise
+// adding to answers: for a service PTR the instance's SRV and TXT and the
+// target's addresses, for an SRV the target's addresses, for an address
+// the other family's, with an NSEC when one family is missing. Records in
+// skip (answers, known answers) are left out.
+func additionals(pub []*prr, answers []*prr, skip map[string]bool) []*prr {
+	var out []*prr
+	seen := make(map[string]bool)
+	for _, a := range answers {
+		seen[a.id] = true
+	}
+	add := func(name string, types ...uint16) {
+		for _, p := range pub {
+			if p.name != name || seen[p.id] || skip[p.id] {
+				continue
+			}
+			for _, t := range types {
+				if p.typ() == t {
+					seen[p.id] = true
+					out = append(out, p)
+				}
+			}
+		}
+	}
+	hostAddrs := func(name string) {
+		add(name, dns.TypeA, dns.TypeAAAA)
+		var has4, has6 bool
+		for _, p := range pub {
+			if p.name == name {
+				has4 = has4 || p.typ() == dns.TypeA
+				has6 = has6 || p.typ() == dns.TypeAAAA
+			}
+		}
+		if !has4 || !has6 {
+			add(name, dns.TypeNSEC)
+		}
+	}
+	for _, a := range answers {
+		switch rr := a.rr.(type) {
+		case *dns.PTR:
+			if a.reg != nil && canonical(rr.Ptr) == a.reg.instKey {
+				add(a.reg.instKey, dns.TypeSRV, dns.TypeTXT)
+				for _, p := range pub {
+					if srv, ok := p.rr.(*dns.SRV); ok && p.name == a.reg.instKey {
+						hostAddrs(canonical(srv.Target))
+					}
+				}
+			}
+		case *dns.SRV:
+			hostAddrs(canonical(rr.Target))
+		case *dns.A, *dns.AAAA:
+			hostAddrs(a.name)
+		}
+	}
+	return out
+}
