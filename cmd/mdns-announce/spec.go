@@ -1,0 +1,230 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mdnskit/mdnskit/domains"
+	"github.com/mdnskit/mdnskit/mdns"
+	"github.com/mdnskit/mdnskit/txt"
+)
+
+// A spec is one service to publish, from the flags or one entry of the
+// services file. Its JSON form is the file's schema (README.md).
+type spec struct {
+	Instance  string              `json:"instance"`
+	Service   string              `json:"service"`
+	Domain    string              `json:"domain,omitempty"`
+	Port      uint16              `json:"port"`
+	TXT       []string            `json:"txt,omitempty"`
+	Subtypes  []string            `json:"subtypes,omitempty"`
+	TTL       duration            `json:"ttl,omitempty"`
+	NoRename  bool                `json:"no_rename,omitempty"`
+	Registry  bool                `json:"registry,omitempty"`
+	Version   string              `json:"version,omitempty"`
+	Endpoints []*domains.Endpoint `json:"endpoints,omitempty"`
+
+	text [][]byte // TXT encoded (plain mode), set by check
+}
+
+// duration is a time.Duration written in JSON as "30s".
+type duration time.Duration
+
+func (d duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+func (d *duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("ttl: want a duration such as \"30s\"")
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("ttl: %w", err)
+	}
+	*d = duration(v)
+	return nil
+}
+
+func (s *spec) ttl() time.Duration { return time.Duration(s.TTL) }
+
+// normDomain writes a domain as output shows it: lower case, no trailing
+// dot (domains compare ignoring case, RFC 1035 §2.3.3).
+func normDomain(d string) string { return strings.ToLower(strings.TrimSuffix(d, ".")) }
+
+// key identifies a service across reloads: its name. DNS names compare
+// ignoring ASCII case (RFC 6762 §16).
+func (s *spec) key() string {
+	return strings.ToLower(s.Instance + "\x00" + s.Service + "\x00" + s.Domain)
+}
+
+// check validates s and fills in what follows from it.
+func (s *spec) check(o *options) error {
+	if s.Service == "" {
+		return errors.New("no service type: name one with --service, e.g. --service _http._tcp")
+	}
+	s.Service = strings.TrimSuffix(s.Service, ".")
+	s.Domain = strings.ToLower(strings.TrimSuffix(s.Domain, "."))
+	if s.Port == 0 {
+		return errors.New("no port: name one with --port, e.g. --port 8080")
+	}
+	if s.TTL < 0 || (s.TTL > 0 && time.Duration(s.TTL) < time.Second) {
+		return fmt.Errorf("ttl %v: want 0 (the defaults) or at least 1s", time.Duration(s.TTL))
+	}
+	s.Registry = s.Registry || s.Version != "" || s.Endpoints != nil
+	attrs, err := parseTXT(s.TXT)
+	if err != nil {
+		return err
+	}
+	if s.Registry {
+		if len(s.Subtypes) > 0 {
+			return errors.New("subtypes are not part of the registry model; drop them or the registry options")
+		}
+		if s.Domain == "" {
+			s.Domain = "local"
+			if o.flavour == domains.Micro {
+				s.Domain = "micro" // go-micro's default domain
+			}
+		}
+		if s.Instance == "" {
+			s.Instance = domains.NewNodeID(registryName(s.Service, o.flavour))
+		}
+		return domains.ValidateNodeID(s.Instance, o.flavour)
+	}
+	if s.Domain == "" {
+		s.Domain = "local"
+	}
+	if s.Instance == "" {
+		return errors.New("no instance name: name one with --instance, e.g. --instance \"My Web\"")
+	}
+	if err := mdns.ValidateInstance(s.Instance); err != nil {
+		return fmt.Errorf("instance %q: %w", s.Instance, err)
+	}
+	s.text, err = txt.Encode(attrs)
+	return err
+}
+
+// parseTXT reads k=v, k= and k attributes, and checks them as Encode
+// would (RFC 6763 §6.4), naming the key of a bad one.
+func parseTXT(list []string) (txt.Attrs, error) {
+	attrs := make(txt.Attrs, 0, len(list))
+	for _, kv := range list {
+		k, v, hasValue := strings.Cut(kv, "=")
+		a := txt.Attr{Key: k}
+		if hasValue {
+			a.Value = []byte(v)
+		}
+		attrs = append(attrs, a)
+	}
+	if _, err := txt.Encode(attrs); err != nil {
+		var ke *txt.KeyError
+		if errors.As(err, &ke) {
+			return nil, fmt.Errorf("invalid TXT attribute %q (key %q): %s", list[ke.Index], ke.Key, ke.Reason)
+		}
+		return nil, fmt.Errorf("invalid TXT attributes: %w", err)
+	}
+	return attrs, nil
+}
+
+// metadata is the TXT attributes as registry metadata: a bare key is an
+// empty value.
+func (s *spec) metadata() map[string]string {
+	if len(s.TXT) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(s.TXT))
+	for _, kv := range s.TXT {
+		k, v, _ := strings.Cut(kv, "=")
+		m[k] = v
+	}
+	return m
+}
+
+// registryName is the registry's service name for --service: "greeter"
+// for _greeter._tcp in the DNS-SD flavour, the name itself otherwise.
+func registryName(service string, f domains.Flavour) string {
+	if f == domains.DNSSD {
+		if n, ok := strings.CutSuffix(service, "._tcp"); ok && strings.HasPrefix(n, "_") && !strings.Contains(n, ".") {
+			return n[1:]
+		}
+	}
+	return service
+}
+
+// readSpecs reads a services file: a JSON list of specs, unknown fields
+// refused, each checked; flags give the defaults.
+func readSpecs(path string, o *options) ([]spec, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var raw []json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		return nil, fmt.Errorf("%s: want a JSON list of services: %w", path, err)
+	}
+	specs := make([]spec, 0, len(raw))
+	seen := map[string]int{}
+	for i, r := range raw {
+		s := o.spec // the flags' values are defaults
+		s.TXT, s.Subtypes, s.Endpoints = nil, nil, nil
+		d := json.NewDecoder(bytes.NewReader(r))
+		d.DisallowUnknownFields()
+		if err := d.Decode(&s); err != nil {
+			return nil, fmt.Errorf("%s: service %d: %w", path, i+1, err)
+		}
+		s.Registry = s.Registry || o.registry
+		if s.Registry && s.Instance == "" {
+			return nil, fmt.Errorf("%s: service %d: a registry service in a file needs an instance (its node id), so that reloads find it again", path, i+1)
+		}
+		if err := s.check(o); err != nil {
+			return nil, fmt.Errorf("%s: service %d (%q): %w", path, i+1, s.Instance, err)
+		}
+		if j, dup := seen[s.key()]; dup {
+			return nil, fmt.Errorf("%s: services %d and %d have the same name", path, j, i+1)
+		}
+		seen[s.key()] = i + 1
+		specs = append(specs, s)
+	}
+	return specs, nil
+}
+
+// readEndpoints reads go-micro's endpoint JSON: a list of endpoints, or a
+// go-micro service object with an "endpoints" list.
+func readEndpoints(path string) ([]*domains.Endpoint, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var eps []*domains.Endpoint
+	if err := json.Unmarshal(data, &eps); err == nil {
+		return eps, nil
+	}
+	var svc struct {
+		Endpoints []*domains.Endpoint `json:"endpoints"`
+	}
+	if err := json.Unmarshal(data, &svc); err != nil {
+		return nil, fmt.Errorf("%s: want a JSON list of go-micro endpoints: %w", path, err)
+	}
+	return svc.Endpoints, nil
+}
+
+// equal reports whether s and t publish exactly the same.
+func (s *spec) equal(t *spec) bool {
+	a, _ := json.Marshal(s)
+	b, _ := json.Marshal(t)
+	return bytes.Equal(a, b)
+}
+
+// sameName reports whether two specs publish the same records apart from
+// what an in-place update can change (TXT and port, RFC 6762 §8.4).
+func (s *spec) sameName(t *spec) bool {
+	return s.key() == t.key() && s.Registry == t.Registry && s.TTL == t.TTL && s.NoRename == t.NoRename &&
+		slices.Equal(s.Subtypes, t.Subtypes)
+}

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+
+	"github.com/mdnskit/mdnskit/mdns"
+)
+
+// browse runs every browse the options ask for on conn and hands their
+// events to handle, one at a time on the calling goroutine, until the
+// timeout or ctx ends (nil) or a browse fails (its error).
+func browse(ctx context.Context, conn *mdns.Conn, o *options, handle func(mdns.BrowseEvent) error) error {
+	if o.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.timeout)
+		defer cancel()
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel(nil)
+		wg.Wait() // every browse returns once ctx is done
+	}()
+
+	events := make(chan mdns.BrowseEvent)
+	fail := func(err error) {
+		if err != nil && ctx.Err() == nil && !errors.Is(err, mdns.ErrClosed) {
+			cancel(err)
+		}
+	}
+	forward := func(ev mdns.BrowseEvent) error {
+		select {
+		case events <- ev:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	var mu sync.Mutex
+	browsing := map[string]bool{} // "type.domain", lower case
+	start := func(typ, domain string) {
+		key := strings.ToLower(typ + "." + domain)
+		mu.Lock()
+		defer mu.Unlock()
+		if browsing[key] {
+			return
+		}
+		browsing[key] = true
+		q := mdns.BrowseQuery{Type: typ, Domain: domain, Subtype: o.subtype}
+		wg.Go(func() { fail(conn.Browse(ctx, q, forward)) })
+	}
+	for _, d := range o.browseDomains() {
+		if len(o.services) > 0 {
+			for _, s := range o.services {
+				start(s, d)
+			}
+			continue
+		}
+		// RFC 6763 §9: the types in use, then a browse of each. Types
+		// that go away keep their browse, whose instances go away too.
+		wg.Go(func() {
+			fail(conn.BrowseTypes(ctx, d, func(ev mdns.TypeEvent) error {
+				if ev.Kind == mdns.EventAdd {
+					start(ev.Type, ev.Domain)
+				}
+				return nil
+			}))
+		})
+	}
+	for {
+		select {
+		case ev := <-events:
+			if err := handle(ev); err != nil {
+				cancel(err)
+				return err
+			}
+		case <-ctx.Done():
+			if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+				return err
+			}
+			return nil
+		}
+	}
+}

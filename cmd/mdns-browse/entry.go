@@ -1,0 +1,130 @@
+package main
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/mdnskit/mdnskit/domains"
+	"github.com/mdnskit/mdnskit/mdns"
+	"github.com/mdnskit/mdnskit/txt"
+)
+
+// record is one line of --json output; the field order is the schema's
+// (README.md). Registry nodes add the registry fields.
+type record struct {
+	Event     string             `json:"event"`
+	Instance  string             `json:"instance"` // raw UTF-8, unescaped
+	Service   string             `json:"service"`  // "_http._tcp", no domain
+	Domain    string             `json:"domain"`   // no trailing dot
+	Host      string             `json:"host"`     // no trailing dot
+	Port      uint16             `json:"port"`
+	Addrs     []string           `json:"addrs"` // IPv4 then IPv6, link-local with %zone
+	TXT       map[string]*string `json:"txt"`   // k=v → "v", k= → "", bare k → null
+	Interface string             `json:"interface"`
+	Subtype   string             `json:"subtype,omitempty"`
+	*registry                    // nil for plain DNS-SD services
+}
+
+// registry holds what a registry node (package domains, or go-micro)
+// carries in its TXT record.
+type registry struct {
+	Name      string            `json:"name"` // the registry's service name
+	Version   string            `json:"version"`
+	Endpoints []*txt.Endpoint   `json:"endpoints"`
+	Metadata  map[string]string `json:"metadata"`
+	// Origin is the domain the node was registered in: for a mirror in
+	// the global domain, its domain attribute ("dev", or "dev,prod" for a
+	// node registered in both); otherwise the domain it was seen in.
+	Origin string `json:"origin"`
+}
+
+// view is a browse event as the printers see it.
+type view struct {
+	kind  mdns.EventKind
+	entry mdns.ServiceEntry
+	attrs txt.Attrs
+	rec   record
+}
+
+// key identifies an instance across events.
+func (v *view) key() string {
+	e := v.entry
+	return strings.ToLower(e.Domain + "\x00" + e.Type + "\x00" + e.Subtype + "\x00" + e.Instance)
+}
+
+// group is the domain a view is listed under: with --all-domains the
+// origin of a mirrored registry node, otherwise the domain browsed.
+func (v *view) group(o *options) string {
+	if o.allDomains && v.rec.registry != nil {
+		return v.rec.Origin
+	}
+	return v.entry.Domain
+}
+
+func newView(ev mdns.BrowseEvent, global string) *view {
+	e := ev.Entry
+	v := &view{kind: ev.Kind, entry: e, attrs: txt.Decode(e.Text)}
+	v.rec = record{
+		Event:     ev.Kind.String(),
+		Instance:  e.Instance,
+		Service:   e.Type,
+		Domain:    e.Domain,
+		Host:      e.Host,
+		Port:      e.Port,
+		Addrs:     make([]string, 0, len(e.Addrs)),
+		TXT:       make(map[string]*string, len(v.attrs)),
+		Interface: strings.Join(e.Ifaces, ","),
+		Subtype:   e.Subtype,
+		registry:  decodeRegistry(e, global),
+	}
+	for _, a := range e.Addrs {
+		v.rec.Addrs = append(v.rec.Addrs, a.String())
+	}
+	// RFC 6763 §6.4: txt.Decode keeps the first occurrence of a key.
+	for _, a := range v.attrs {
+		if a.Value == nil {
+			v.rec.TXT[a.Key] = nil
+			continue
+		}
+		s := string(a.Value)
+		v.rec.TXT[a.Key] = &s
+	}
+	return v
+}
+
+// decodeRegistry reads a registry payload: the DNS-SD flavour of package
+// domains (txtvers=1 with version, metadata, endpoints) or go-micro's
+// hex-zlib-JSON. Plain DNS-SD records give nil.
+func decodeRegistry(e mdns.ServiceEntry, global string) *registry {
+	var (
+		p    txt.Payload
+		name string
+	)
+	if dp, err := txt.DecodePayload(e.Text); err == nil {
+		// Printers and others publish txtvers=1 too (RFC 6763 §6.7):
+		// without a version or endpoints it is not a registry node.
+		if dp.Version == "" && dp.Endpoints == nil {
+			return nil
+		}
+		p = dp
+		name = strings.TrimSuffix(strings.TrimPrefix(e.Type, "_"), "._tcp")
+		if n, ok := p.Metadata[domains.MetaService]; ok {
+			name = n // the full name of a type derived from a long one
+			delete(p.Metadata, domains.MetaService)
+		}
+	} else if !errors.Is(err, txt.ErrNotPayload) {
+		return nil // a txtvers this decoder does not know, or garbage
+	} else if m, err := txt.DecodeMicro(e.Text); err == nil {
+		p, name = m.Payload, m.Service
+	} else {
+		return nil
+	}
+	r := &registry{Name: name, Version: p.Version, Endpoints: p.Endpoints, Metadata: p.Metadata, Origin: e.Domain}
+	if strings.EqualFold(e.Domain, global) {
+		if d, ok := r.Metadata[domains.MetaDomain]; ok {
+			r.Origin = d
+			delete(r.Metadata, domains.MetaDomain)
+		}
+	}
+	return r
+}

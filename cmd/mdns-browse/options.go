@@ -1,0 +1,102 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/mdnskit/mdnskit/internal/cli"
+)
+
+// defaultTimeout is how long a one-shot browse listens: queries go out at
+// once, then after 1 s and 3 s (RFC 6762 §5.2), and answers come within
+// about 120 ms of each, so 3 s hears every responder that is up.
+const defaultTimeout = 3 * time.Second
+
+type options struct {
+	services     []string
+	subtype      string
+	domains      []string
+	allDomains   bool
+	globalDomain string
+	interfaces   []string
+	ipv4Only     bool
+	ipv6Only     bool
+	timeout      time.Duration
+	watch        bool
+	resolve      bool
+	json         bool
+	parseable    bool
+}
+
+// browseDomains are the domains queried on the wire.
+func (o *options) browseDomains() []string {
+	switch {
+	case o.allDomains:
+		return []string{o.globalDomain}
+	case len(o.domains) > 0:
+		return o.domains
+	}
+	return []string{"local"}
+}
+
+func joinDomains(ds []string) string { return strings.Join(ds, ", ") }
+
+func parseOptions(args []string, stdout, stderr io.Writer) (o *options, code int, ok bool) {
+	o = &options{}
+	fs := cli.NewFlagSet(name)
+	fs.VarP(cli.Strings{Values: &o.services}, "service", "s", "")
+	fs.StringVar(&o.subtype, "subtype", "", "")
+	fs.VarP(cli.Strings{Values: &o.domains}, "domain", "d", "")
+	fs.BoolVarP(&o.allDomains, "all-domains", "a", false, "")
+	fs.StringVar(&o.globalDomain, "global-domain", "local", "")
+	fs.VarP(cli.Strings{Values: &o.interfaces}, "interface", "i", "")
+	fs.BoolVarP(&o.ipv4Only, "ipv4-only", "4", false, "")
+	fs.BoolVarP(&o.ipv6Only, "ipv6-only", "6", false, "")
+	fs.DurationVarP(&o.timeout, "timeout", "t", defaultTimeout, "")
+	fs.BoolVarP(&o.watch, "watch", "w", false, "")
+	fs.BoolVarP(&o.resolve, "resolve", "r", false, "")
+	fs.BoolVarP(&o.json, "json", "j", false, "")
+	fs.BoolVarP(&o.parseable, "parseable", "p", false, "")
+	version := fs.Bool("version", false, "")
+	if code, ok := cli.Parse(fs, args, usage, stdout, stderr); !ok {
+		return nil, code, false
+	}
+	if *version {
+		fmt.Fprint(stdout, cli.VersionLine(name))
+		return nil, cli.ExitOK, false
+	}
+	fail := func(format string, args ...any) (*options, int, bool) {
+		return nil, cli.Usagef(stderr, name, format, args...), false
+	}
+	switch {
+	case fs.NArg() > 0:
+		return fail("unexpected argument %q (name a service type with --service)", fs.Arg(0))
+	case o.json && o.parseable:
+		return fail("--json and --parseable exclude each other")
+	case o.ipv4Only && o.ipv6Only:
+		return fail("--ipv4-only and --ipv6-only exclude each other")
+	case o.allDomains && len(o.domains) > 0:
+		return fail("--all-domains and --domain exclude each other")
+	case o.subtype != "" && len(o.services) != 1:
+		return fail("--subtype needs exactly one --service")
+	case o.timeout < 0:
+		return fail("--timeout %v: must not be negative", o.timeout)
+	}
+	if o.watch && !fs.Changed("timeout") {
+		o.timeout = 0 // a watch runs until interrupted
+	}
+	for i, d := range o.domains {
+		o.domains[i] = normDomain(d)
+	}
+	o.globalDomain = normDomain(o.globalDomain)
+	for i, s := range o.services {
+		o.services[i] = strings.TrimSuffix(s, ".")
+	}
+	return o, cli.ExitOK, true
+}
+
+// normDomain writes a domain as the output shows it: lower case, no
+// trailing dot (domains compare ignoring case, RFC 1035 §2.3.3).
+func normDomain(d string) string { return strings.ToLower(strings.TrimSuffix(d, ".")) }

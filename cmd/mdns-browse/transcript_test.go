@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/mdnskit/mdnskit/domains"
+	"github.com/mdnskit/mdnskit/internal/cli/clitest"
+	"github.com/mdnskit/mdnskit/mdns"
+	"github.com/mdnskit/mdnskit/mdns/mdnstest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden transcripts in testdata/ with the output seen")
+
+// A world publishes services from host h1 of a simulated link before
+// mdns-browse runs on h2; it returns a function that withdraws them.
+type world func(t *testing.T, link *mdnstest.Link, h1 *mdnstest.Host) (stop func())
+
+// worlds maps a transcript file (testdata/NAME.txt) to its world.
+var worlds = map[string]world{
+	"browse":   lanWorld,
+	"formats":  lanWorld,
+	"registry": lanWorld,
+	"usage":    emptyWorld,
+}
+
+func emptyWorld(t *testing.T, link *mdnstest.Link, h1 *mdnstest.Host) func() { return func() {} }
+
+// lanWorld is h1 publishing a web server, a printer with an awkward name
+// and, through a registry, a go-micro style service in domain dev (and its
+// mirror in local).
+func lanWorld(t *testing.T, link *mdnstest.Link, h1 *mdnstest.Host) func() {
+	t.Helper()
+	conn, err := mdns.Listen(mdns.Config{Network: h1, Rand: rand.New(rand.NewPCG(1, 1))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, s := range []mdns.Service{
+		{Instance: "My Web", Type: "_http._tcp", Port: 8080, Text: [][]byte{[]byte("path=/"), []byte("empty="), []byte("flag"), []byte("path=/ignored")}},
+		{Instance: "Printer. 2nd floor; \"lab\"", Type: "_ipp._tcp", Port: 631, Text: [][]byte{[]byte("txtvers=1"), []byte("rp=ipp/print"), []byte("note=caf\xc3\xa9\\")}},
+	} {
+		if _, err := conn.Register(ctx, s); err != nil {
+			t.Fatalf("register %q: %v", s.Instance, err)
+		}
+	}
+	reg, err := domains.New(domains.Config{Conn: conn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	greeter := &domains.Service{
+		Name:    "greeter",
+		Version: "1.2.0",
+		Endpoints: []*domains.Endpoint{{
+			Name:     "Greeter.Hello",
+			Request:  &domains.Value{Name: "Request", Type: "Request", Values: []*domains.Value{{Name: "name", Type: "string"}}},
+			Response: &domains.Value{Name: "Response", Type: "Response", Values: []*domains.Value{{Name: "msg", Type: "string"}}},
+		}},
+		Nodes: []*domains.Node{{Id: "greeter-1", Address: ":9090", Metadata: map[string]string{"region": "eu"}}},
+	}
+	if err := reg.Register(ctx, greeter, domains.InDomain("dev")); err != nil {
+		t.Fatalf("registry: %v", err)
+	}
+	// The same node in go-micro's wire layout: domain micro, mirror global.
+	micro, err := domains.New(domains.Config{Flavour: domains.Micro, Conn: conn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	greeter.Name = "go.micro.srv.greeter"
+	if err := micro.Register(ctx, greeter); err != nil {
+		t.Fatalf("micro registry: %v", err)
+	}
+	return func() {
+		micro.Close()
+		reg.Close()
+		conn.Close()
+	}
+}
+
+// runCase runs one transcript block on host h and returns what it printed.
+func runCase(c clitest.Case, h *mdnstest.Host, terminal bool) (stdout, stderr string, code int) {
+	var out, errb bytes.Buffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if c.Interrupt > 0 {
+		time.AfterFunc(c.Interrupt, cancel)
+	}
+	e := env{
+		network:    h,
+		configure:  func(cfg *mdns.Config) { cfg.Rand = rand.New(rand.NewPCG(2, 2)) },
+		isTerminal: func(io.Writer) bool { return terminal },
+	}
+	code = runWith(ctx, c.Args, &out, &errb, e)
+	return out.String(), errb.String(), code
+}
+
+// TestTranscripts runs the golden transcripts in testdata/ against a
+// simulated link (issue 7: mdns-browse output formats, flags, exits).
+func TestTranscripts(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.txt")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no transcripts: %v", err)
+	}
+	for _, file := range files {
+		base := strings.TrimSuffix(filepath.Base(file), ".txt")
+		t.Run(base, func(t *testing.T) {
+			w := worlds[base]
+			if w == nil {
+				t.Fatalf("%s: no world named %q in worlds", file, base)
+			}
+			cases, err := clitest.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range cases {
+				c := &cases[i]
+				t.Run(c.Name(), func(t *testing.T) {
+					synctest.Test(t, func(t *testing.T) {
+						link := mdnstest.NewLink(mdnstest.LinkConfig{})
+						h1, h2 := link.AddHost("h1"), link.AddHost("h2")
+						stop := w(t, link, h1)
+						stdout, stderr, code := runCase(*c, h2, false)
+						stop()
+						h1.Close()
+						h2.Close()
+						link.Close()
+						if *update {
+							c.Stdout, c.Stderr, c.Exit = stdout, stderr, code
+							return
+						}
+						if stdout != c.Stdout || stderr != c.Stderr || code != c.Exit {
+							t.Errorf("%s:%d: $ %s\ngot stdout:\n%sstderr:\n%sexit %d\nwant stdout:\n%sstderr:\n%sexit %d",
+								file, c.Line, clitest.Join(append([]string{c.Program}, c.Args...)), stdout, stderr, code, c.Stdout, c.Stderr, c.Exit)
+						}
+					})
+				})
+			}
+			if *update {
+				if err := os.WriteFile(file, clitest.Format(cases), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+}
