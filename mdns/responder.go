@@ -21,7 +21,11 @@ type responder struct {
 	regs      []*Registration // active registrations, in registration order
 	ifs       map[int]*ifResp // per-interface state, by index
 	conflicts []time.Time     // recent conflicts, for the §8.1 rate limit
-	closed    bool            // shutdown started: nothing new is sent
+	// yielded are reverse-mapping names (canonical) another responder
+	// asserts for our addresses: we stop publishing them (see
+	// responder_reverse.go).
+	yielded map[string]bool
+	closed  bool // shutdown started: nothing new is sent
 }
 
 // ifResp is the responder's state on one interface.
@@ -55,6 +59,7 @@ func newResponder(c *Conn, host string) *responder {
 		host:      host,
 		hostClaim: &claim{per: make(map[int]*claimIf)},
 		ifs:       make(map[int]*ifResp),
+		yielded:   make(map[string]bool),
 	}
 }
 
@@ -103,7 +108,7 @@ func (r *responder) ifaceChanged(ifi, prev *ifaceState) {
 		r.ifaceUp(ifi)
 		return
 	}
-	if r.closed {
+	if r.closed || sameAddrs(prev.Prefixes, ifi.Prefixes) {
 		return
 	}
 	hs := r.hostClaim.per[ifi.Index]
@@ -197,7 +202,9 @@ func (r *responder) shutdown(done func()) {
 		}
 	}
 	for _, g := range r.regs {
-		g.fail(ErrClosed, false)
+		if !g.isReady {
+			g.fail(ErrClosed, false) // Register is still waiting
+		}
 	}
 	r.regs = nil
 	r.goodbyeTwice(sends, done)

@@ -1,6 +1,7 @@
 package mdns
 
 import (
+	"slices"
 	"time"
 
 	"github.com/miekg/dns"
@@ -81,8 +82,18 @@ func groups(answers []*prr) [][]*prr {
 // sendMC multicasts answers on one interface and family, each message
 // with the additional records extra computes for its answers.
 func (r *responder) sendMC(ifr *ifResp, v6 bool, answers []*prr, extra func([]*prr) []*prr, o respOpts) {
-	for _, g := range groups(answers) {
+	gs := groups(answers)
+	if o.goodbye && len(gs) > 1 && groupOwner(gs[0]) == nil {
+		// Own-message groups first: their live address records (below)
+		// must precede a goodbye for the host's addresses in the same
+		// burst, or caches would keep the addresses.
+		gs = append(slices.Clone(gs[1:]), gs[0])
+	}
+	for _, g := range gs {
 		m := &outMsg{id: o.id, response: true, authoritative: true, answers: o.rrs(g)}
+		if o.goodbye && groupOwner(g) != nil {
+			m.answers = r.ownGoodbye(ifr, g, o)
+		}
 		if extra != nil {
 			m.additional = o.rrs(extra(g))
 		}
@@ -149,6 +160,31 @@ func (r *responder) announceRecords(ifr *ifResp, recs []*prr) {
 		return out
 	}
 	ifr.families(func(v6 bool) { r.sendMC(ifr, v6, answers, extra, respOpts{}) })
+}
+
+// ownGoodbye writes the goodbye of an OwnMessages service the way
+// hashicorp/mdns-derived parsers (go-micro) can read it: they only treat a
+// message as an instance once it has an address, and take the TTL of the
+// record that completed it (reference/go-micro-mdns.md §4.1, §4.4). So the
+// host's addresses go in with their live TTL, before the TTL-0 TXT that
+// completes the instance; the records themselves stay valid, only the
+// service's are withdrawn (RFC 6762 §10.1).
+func (r *responder) ownGoodbye(ifr *ifResp, g []*prr, o respOpts) []dns.RR {
+	var out, txts []dns.RR
+	for _, p := range g {
+		if p.typ() == dns.TypeTXT {
+			txts = append(txts, o.rr(p))
+		} else {
+			out = append(out, o.rr(p))
+		}
+	}
+	live := respOpts{}
+	for _, p := range r.hostRecords(ifr.ifi) {
+		if t := p.typ(); t == dns.TypeA || t == dns.TypeAAAA {
+			out = append(out, live.rr(p))
+		}
+	}
+	return append(out, txts...)
 }
 
 // groupOwner is the OwnMessages registration a group of records belongs

@@ -3,6 +3,7 @@ package mdns
 import (
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/miekg/dns"
@@ -308,8 +309,16 @@ func (r *responder) handleProbe(ifr *ifResp, in *inMsg) []dns.Question {
 	var rest []dns.Question
 	done := make(map[string]bool)
 	var defend []*prr
+	var rev map[string]bool
 	for _, q := range in.msg.Question {
 		name := canonical(q.Name)
+		if rev == nil {
+			rev = r.reverseNames()
+		}
+		if rev[name] {
+			r.yieldReverse(name)
+			continue
+		}
 		cl := r.claimByName(name)
 		var st *claimIf
 		if cl != nil {
@@ -350,10 +359,20 @@ func (r *responder) handleResponse(in *inMsg) {
 	r.suppressDuplicates(ifr, in.v6, recs)
 
 	var ours map[string]bool // every record of ours, on any interface
+	var rev map[string]bool
 	handled := make(map[*claim]bool)
 	for _, rr := range recs {
 		h := rr.Header()
 		if classOf(rr) != dns.ClassINET || h.Ttl == 0 || h.Rrtype == dns.TypeOPT {
+			continue
+		}
+		if h.Rrtype == dns.TypePTR && strings.HasSuffix(canonical(h.Name), ".arpa.") {
+			if rev == nil {
+				rev = r.reverseNames()
+			}
+			if n := canonical(h.Name); rev[n] && !r.isOurs(rr) {
+				r.yieldReverse(n)
+			}
 			continue
 		}
 		cl := r.claimByName(canonical(h.Name))

@@ -377,10 +377,69 @@ func TestRegisterTwoInterfacesOneLinkNoSelfConflict(t *testing.T) {
 		h1.AddInterface(link, mdnstest.InterfaceConfig{Name: "eth0", Prefixes: []netip.Prefix{netip.MustParsePrefix("10.0.0.1/16")}})
 		h1.AddInterface(link, mdnstest.InterfaceConfig{Name: "eth1", Prefixes: []netip.Prefix{netip.MustParsePrefix("10.0.0.2/16")}})
 		c := listen(t, h1)
-		g := register(t, c, svc("My Service"))
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		g, err := c.Register(ctx, svc("My Service"))
+		if err != nil {
+			t.Fatalf("Register: %v (conflicts: %d)", err, c.Stats().Conflicts)
+		}
 		mdnstest.Advance(5 * time.Second)
 		if g.Instance() != "My Service" || c.HostName() != "h1" || c.Stats().Conflicts != 0 {
 			t.Fatalf("instance %q host %q conflicts %d", g.Instance(), c.HostName(), c.Stats().Conflicts)
 		}
+	})
+}
+
+// Reverse PTRs are yielded, never defended: another responder on this
+// host (avahi-daemon) publishing the reverse name of our address for its
+// own host name must not see a conflict from us.
+func TestResponderYieldsReverseNames(t *testing.T) {
+	reverse := "1.0.0.10.in-addr.arpa."
+	theirs := &dns.PTR{Hdr: dns.RR_Header{Name: reverse, Rrtype: dns.TypePTR, Class: dns.ClassINET | 0x8000, Ttl: 120}, Ptr: "avahi-host.local."}
+	self := netip.MustParseAddrPort("10.0.0.1:5353") // the other responder shares our address
+	t.Run("held before we start", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			link := mdnstest.NewLink(mdnstest.LinkConfig{})
+			h1 := link.AddHost("h1")
+			defer h1.Close()
+			c := listen(t, h1)
+			start := time.Now()
+			res := registerAsync(c, svc("My Service"))
+			p := waitProbe(t, link, start)
+			if findRR(p.m.Ns, reverse, dns.TypePTR) == nil {
+				t.Fatal("the probe does not carry the reverse PTR")
+			}
+			m := new(dns.Msg)
+			m.Response = true
+			m.Answer = []dns.RR{theirs}
+			inject(t, link, self, group4, m) // the other responder defends it
+			r := <-res
+			mdnstest.Advance(3 * time.Second)
+			if r.err != nil || c.HostName() != "h1" || c.Stats().Conflicts != 0 {
+				t.Fatalf("err %v host %q conflicts %d", r.err, c.HostName(), c.Stats().Conflicts)
+			}
+			for _, w := range responses(sent(t, link, "h1", start)) {
+				if findRR(w.m.Answer, reverse, dns.TypePTR) != nil {
+					t.Fatal("announced a reverse PTR another responder holds")
+				}
+			}
+		})
+	})
+	t.Run("claimed after us", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			link, c, _ := published(t, svc("My Service"))
+			t0 := time.Now()
+			inject(t, link, self, group4, probeFor(reverse, theirs))
+			mdnstest.Advance(2 * time.Second)
+			inject(t, link, peer4, group4, query(q(reverse, dns.TypePTR)))
+			mdnstest.Advance(2 * time.Second)
+			if ws := responses(sent(t, link, "h1", t0)); len(ws) != 0 {
+				dump(t, ws)
+				t.Fatal("defended or answered a reverse name another responder probes for")
+			}
+			if c.Stats().Conflicts != 0 {
+				t.Error("counted a conflict")
+			}
+		})
 	})
 }

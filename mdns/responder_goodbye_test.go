@@ -192,7 +192,7 @@ func TestResponderInterfaceChanges(t *testing.T) {
 		}
 		mdnstest.Advance(3 * time.Second)
 		ws = sent(t, link2, "h1", t1)
-		if ps := probes(ws); len(ps) != 3 || len(ps[0].m.Question) != 2 {
+		if ps := probes(ws); len(ps) != 3 || len(ps[0].m.Question) != 3 { // host, reverse, instance
 			dump(t, ws)
 			t.Fatal("want 3 probes for host and instance on the new interface")
 		}

@@ -1,6 +1,7 @@
 package mdns_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -153,6 +154,56 @@ func TestRegisterOtherDomainOwnMessages(t *testing.T) {
 			if findRR(w.m.Answer, "_http._tcp.local.", dns.TypePTR) != nil {
 				t.Error("answered a question for a domain we do not publish in")
 			}
+		}
+	})
+}
+
+// go-micro reads a goodbye only when its message holds an address and the
+// record that completes the instance, the last TXT, has TTL 0
+// (reference/go-micro-mdns.md §4.1, §4.4). An OwnMessages goodbye carries
+// the host's live addresses before the TTL-0 TXT, and comes before the
+// goodbye for the host's own records.
+func TestRegisterOwnMessagesGoodbyeReadableByGoMicro(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		link := mdnstest.NewLink(mdnstest.LinkConfig{})
+		h1 := link.AddHost("h1")
+		defer h1.Close()
+		c := listen(t, h1)
+		reg := register(t, c, mdns.Service{Instance: "node-1", Type: "greeter", Domain: "micro", Port: 9000, OwnMessages: true, Text: [][]byte{[]byte("789c")}})
+		mdnstest.Advance(3 * time.Second)
+		t0 := time.Now()
+		if err := reg.Deregister(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		ws := responses(sent(t, link, "h1", t0))
+		dump(t, ws)
+		var own, hostBye []int
+		for i, w := range ws {
+			if findRR(w.m.Answer, "node-1.greeter.micro.", dns.TypeSRV) != nil {
+				own = append(own, i)
+				ans := w.m.Answer
+				last := ans[len(ans)-1]
+				if last.Header().Rrtype != dns.TypeTXT || last.Header().Ttl != 0 {
+					t.Errorf("message %d: last answer %v, want the TTL-0 TXT", i, last)
+				}
+				a := findRR(ans, "h1.local.", dns.TypeA)
+				if a == nil || a.Header().Ttl == 0 {
+					t.Errorf("message %d: no live A record before the TXT", i)
+				}
+				for _, rr := range ans {
+					if rr.Header().Rrtype != dns.TypeA && rr.Header().Rrtype != dns.TypeAAAA && rr.Header().Ttl != 0 {
+						t.Errorf("message %d: %v is not a goodbye", i, rr)
+					}
+				}
+			} else if a := findRR(w.m.Answer, "h1.local.", dns.TypeA); a != nil && a.Header().Ttl == 0 {
+				hostBye = append(hostBye, i)
+			}
+		}
+		if len(own) != 2 || len(hostBye) != 2 {
+			t.Fatalf("%d service goodbyes and %d host goodbyes, want 2 each", len(own), len(hostBye))
+		}
+		if own[0] > hostBye[0] || own[1] > hostBye[1] {
+			t.Errorf("the host's address goodbye came before the service goodbye (%v, %v)", own, hostBye)
 		}
 	})
 }

@@ -203,6 +203,11 @@ func (r *responder) sendProbe(ifr *ifResp, cls []*claim) {
 		m.questions = append(m.questions, dns.Question{Name: name, Qtype: dns.TypeANY, Qclass: dns.ClassINET})
 		for _, rr := range r.probeRecords(cl, ifr.ifi) {
 			m.authority = append(m.authority, withTTL(rr, rr.Header().Ttl, false))
+			if rr.Header().Rrtype == dns.TypePTR {
+				// A reverse name: asked too, to learn whether another
+				// responder on this host holds it.
+				m.questions = append(m.questions, dns.Question{Name: rr.Header().Name, Qtype: dns.TypeANY, Qclass: dns.ClassINET})
+			}
 		}
 	}
 	ifr.families(func(v6 bool) { r.c.multicast(ifr.ifi, v6, m) })
@@ -269,7 +274,14 @@ func (r *responder) tiebreak(ifr *ifResp, cl *claim, theirs []dns.RR) {
 	if len(theirs) == 0 {
 		return
 	}
-	if compareRecordSets(r.probeRecords(cl, ifr.ifi), theirs) < 0 {
+	name := r.claimName(cl)
+	var ours []dns.RR
+	for _, rr := range r.probeRecords(cl, ifr.ifi) {
+		if canonical(rr.Header().Name) == name {
+			ours = append(ours, rr)
+		}
+	}
+	if compareRecordSets(ours, theirs) < 0 {
 		r.c.logf("lost the simultaneous probe for %s; probing again in 1s", r.claimName(cl))
 		for _, ifr := range r.sortedIfs() {
 			if st := cl.per[ifr.ifi.Index]; st != nil && st.state == stProbing {

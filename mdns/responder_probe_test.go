@@ -36,8 +36,10 @@ func TestRegisterProbeAndAnnounceTiming(t *testing.T) {
 			if i > 0 && p.Time.Sub(ps[i-1].Time) != 250*time.Millisecond {
 				t.Errorf("probe %d %v after the previous one, want 250ms", i+1, p.Time.Sub(ps[i-1].Time))
 			}
-			if len(p.m.Question) != 2 {
-				t.Fatalf("probe %d has %d questions, want host and instance in one message", i+1, len(p.m.Question))
+			// Host name, instance name and the reverse names of the
+			// host's three addresses, in one message.
+			if len(p.m.Question) != 5 || p.m.Question[0].Name != "h1.local." || p.m.Question[4].Name != `My\ Service._http._tcp.local.` {
+				t.Fatalf("probe %d asks %v, want host, reverse names and instance in one message", i+1, p.m.Question)
 			}
 			for _, q := range p.m.Question {
 				if q.Qtype != dns.TypeANY || q.Qclass != dns.ClassINET {
@@ -67,4 +69,38 @@ func TestRegisterProbeAndAnnounceTiming(t *testing.T) {
 			t.Errorf("instance %q", g.Instance())
 		}
 	})
+}
+
+// RFC 6762 §10: 120 s for SRV, address, reverse and NSEC records, 75 min
+// for PTR and TXT; Service.TTL overrides them all, the host's too.
+func TestRegisterTTLs(t *testing.T) {
+	for _, tc := range []struct {
+		ttl         time.Duration
+		host, other uint32
+	}{{0, 120, 4500}, {30 * time.Second, 30, 30}} {
+		synctest.Test(t, func(t *testing.T) {
+			link := mdnstest.NewLink(mdnstest.LinkConfig{})
+			h1 := link.AddHost("h1")
+			defer h1.Close()
+			c := listen(t, h1)
+			s := svc("My Service")
+			s.TTL = tc.ttl
+			start := time.Now()
+			register(t, c, s)
+			anns := responses(sent(t, link, "h1", start))
+			if len(anns) == 0 {
+				t.Fatal("no announcement")
+			}
+			m := anns[0].m
+			for _, rr := range append(append([]dns.RR{}, m.Answer...), m.Extra...) {
+				want := tc.host
+				if rr.Header().Rrtype == dns.TypeTXT || rr.Header().Rrtype == dns.TypePTR && rr.(*dns.PTR).Ptr != "h1.local." {
+					want = tc.other
+				}
+				if rr.Header().Ttl != want {
+					t.Errorf("TTL override %v: %v has TTL %d, want %d", tc.ttl, rr, rr.Header().Ttl, want)
+				}
+			}
+		})
+	}
 }

@@ -116,7 +116,7 @@ func (r *responder) addrRecords(a netip.Addr) []*prr {
 		rr = &dns.AAAA{Hdr: hdr(name, dns.TypeAAAA, ttl), AAAA: a.AsSlice()}
 	}
 	out := []*prr{newPRR(rr, true, nil)}
-	if rev, err := dns.ReverseAddr(a.String()); err == nil {
+	if rev, err := dns.ReverseAddr(a.String()); err == nil && !r.yielded[canonical(rev)] {
 		out = append(out, newPRR(&dns.PTR{Hdr: hdr(rev, dns.TypePTR, ttl), Ptr: name}, true, nil))
 	}
 	return out
@@ -155,7 +155,7 @@ func (r *responder) probeRecords(cl *claim, ifi *ifaceState) []dns.RR {
 	var out []dns.RR
 	if cl.reg == nil {
 		for _, p := range r.hostRecords(ifi) {
-			if p.typ() == dns.TypeA || p.typ() == dns.TypeAAAA {
+			if !p.nsec {
 				out = append(out, p.rr)
 			}
 		}
