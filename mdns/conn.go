@@ -355,7 +355,8 @@ func (c *Conn) handlePacket(p inPacket) {
 		c.stats.offLink.Add(1)
 		return
 	}
-	m, why := parseMessage(p.buf)
+	m, skipped, why := parseMessage(p.buf)
+	c.stats.skippedRecords.Add(uint64(skipped))
 	switch why {
 	case dropOversize:
 		c.stats.oversize.Add(1)

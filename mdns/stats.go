@@ -17,6 +17,7 @@ type Stats struct {
 	DroppedSrcPort   uint64 // a response not from port 5353 (RFC 6762 §11)
 	DroppedQueueFull uint64 // the engine fell behind; the kernel would have dropped it too
 	DroppedUnknownIf uint64 // arrived on an interface we do not serve
+	SkippedRecords   uint64 // malformed records skipped in otherwise valid messages
 
 	Queries        uint64 // queries processed
 	Responses      uint64 // responses processed
@@ -27,7 +28,7 @@ type Stats struct {
 type counters struct {
 	received, sent, sendErrors                             atomic.Uint64
 	oversize, malformed, tooMany, opcode, offLink, srcPort atomic.Uint64
-	queueFull, unknownIf                                   atomic.Uint64
+	queueFull, unknownIf, skippedRecords                   atomic.Uint64
 	queries, responses, conflicts, evictions               atomic.Uint64
 }
 
@@ -44,6 +45,7 @@ func (c *counters) snapshot() Stats {
 		DroppedSrcPort:   c.srcPort.Load(),
 		DroppedQueueFull: c.queueFull.Load(),
 		DroppedUnknownIf: c.unknownIf.Load(),
+		SkippedRecords:   c.skippedRecords.Load(),
 		Queries:          c.queries.Load(),
 		Responses:        c.responses.Load(),
 		Conflicts:        c.conflicts.Load(),
