@@ -142,6 +142,39 @@ func TestLANAvahiSameHost(t *testing.T) {
 	})
 }
 
+// The default set-up: our host name is the machine's, which the local
+// avahi-daemon already publishes, with fewer of the machine's addresses
+// (no link-local one). Avahi's defence is a subset of our address set, a
+// different RRset (RFC 6762 §9): we take "h254-2" and Avahi keeps its name.
+func TestLANAvahiSameHostName(t *testing.T) {
+	t.Parallel()
+	testlan.Run(t, testlan.Options{Hosts: 1, Self: true}, func(t *testing.T, lan *testlan.LAN) {
+		self, h1 := lan.Self(), lan.Host(1)
+		self.StartAvahi(t)
+		h1.StartAvahi(t)
+		c := lanListen(t, self.Name)
+		lanRegister(t, c, mdns.Service{Instance: "Same Host", Type: "_side._tcp", Port: 9000})
+		time.Sleep(3 * time.Second) // announcements, and Avahi's reaction to them
+		if got, want := c.HostName(), self.Name+"-2"; got != want {
+			t.Errorf("our host name is %q, want %q", got, want)
+		}
+		avahiNoConflict(t, lan, self)
+		out, err := h1.Run(t, 10*time.Second, "avahi-browse", "-rptk", "_side._tcp")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := avahiFind(parseAvahi(out), "=", "Same Host")
+		if len(res) == 0 {
+			t.Fatalf("Avahi on h1 did not resolve our service:\n%s", out)
+		}
+		for _, r := range res {
+			if r.Host != self.Name+"-2.local" || r.Port != 9000 {
+				t.Errorf("Avahi on h1 resolved %+v", r)
+			}
+		}
+	})
+}
+
 // avahiNoConflict fails t if the avahi-daemon of h logged a name
 // conflict.
 func avahiNoConflict(t *testing.T, lan *testlan.LAN, h *testlan.Host) {

@@ -1,6 +1,7 @@
 package mdns
 
 import (
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -402,6 +403,63 @@ func (r *responder) handleResponse(in *inMsg) {
 				handled[cl] = true
 				r.lateConflict(cl)
 			}
+		}
+	}
+	r.checkSets(ifr, recs, handled)
+}
+
+// checkSets compares whole record sets. A unique RRset belongs to one
+// responder (RFC 6762 §2, §9): another responder asserting our name and
+// type with a different set — even one made only of records we also have —
+// claims the name. This is what a co-resident avahi-daemon does when it
+// publishes fewer of this machine's addresses under the same host name;
+// without this check we would keep the name and Avahi, seeing our extra
+// address, would rename itself. An identical set is no conflict.
+func (r *responder) checkSets(ifr *ifResp, recs []dns.RR, handled map[*claim]bool) {
+	type setKey struct {
+		cl  *claim
+		typ uint16
+	}
+	var order []setKey
+	theirs := make(map[setKey]map[string]bool)
+	for _, rr := range recs {
+		h := rr.Header()
+		if classOf(rr) != dns.ClassINET || h.Ttl == 0 {
+			continue
+		}
+		cl := r.claimByName(canonical(h.Name))
+		if cl == nil || handled[cl] || !r.ownsType(cl, h.Rrtype) {
+			continue
+		}
+		if st := cl.per[ifr.ifi.Index]; st == nil || st.state == stIdle {
+			continue
+		}
+		k := setKey{cl, h.Rrtype}
+		if theirs[k] == nil {
+			theirs[k] = make(map[string]bool)
+			order = append(order, k)
+		}
+		theirs[k][respID(rr)] = true
+	}
+	for _, k := range order {
+		if handled[k.cl] {
+			continue
+		}
+		mine := make(map[string]bool)
+		for _, p := range r.claimRecords(k.cl, ifr.ifi) {
+			if p.typ() == k.typ {
+				mine[p.id] = true
+			}
+		}
+		if maps.Equal(theirs[k], mine) {
+			continue
+		}
+		handled[k.cl] = true
+		switch k.cl.per[ifr.ifi.Index].state {
+		case stProbing, stWaitHost:
+			r.conflict(k.cl)
+		case stLive:
+			r.lateConflict(k.cl)
 		}
 	}
 }

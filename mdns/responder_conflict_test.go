@@ -443,3 +443,45 @@ func TestResponderYieldsReverseNames(t *testing.T) {
 		})
 	})
 }
+
+// RFC 6762 §9 compares record sets. Another responder defending our host
+// name with only some of our addresses — a co-resident avahi-daemon that
+// publishes fewer of this machine's addresses — holds the name: we rename
+// to h1-2 rather than keep it and make Avahi rename itself. A response
+// with exactly our set is no conflict.
+func TestRegisterHostAddressSubsetIsConflict(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		aaaa     []string
+		wantHost string
+	}{
+		{"subset", []string{"fd00::1"}, "h1-2"},
+		{"identical", []string{"fd00::1", "fe80::1"}, "h1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				link := mdnstest.NewLink(mdnstest.LinkConfig{})
+				h1 := link.AddHost("h1")
+				defer h1.Close()
+				c := listen(t, h1)
+				start := time.Now()
+				res := registerAsync(c, svc("My Service"))
+				waitProbe(t, link, start)
+				m := new(dns.Msg)
+				m.Response = true
+				m.Answer = []dns.RR{&dns.A{Hdr: dns.RR_Header{Name: "h1.local.", Rrtype: dns.TypeA, Class: dns.ClassINET | 0x8000, Ttl: 120}, A: []byte{10, 0, 0, 1}}}
+				for _, a := range tc.aaaa {
+					m.Answer = append(m.Answer, &dns.AAAA{Hdr: dns.RR_Header{Name: "h1.local.", Rrtype: dns.TypeAAAA, Class: dns.ClassINET | 0x8000, Ttl: 120}, AAAA: netip.MustParseAddr(a).AsSlice()})
+				}
+				inject(t, link, peer4, group4, m)
+				r := <-res
+				if r.err != nil {
+					t.Fatal(r.err)
+				}
+				if got := c.HostName(); got != tc.wantHost {
+					t.Fatalf("host %q, want %q (our addresses: %v)", got, tc.wantHost, h1.Addrs("eth0"))
+				}
+			})
+		})
+	}
+}
