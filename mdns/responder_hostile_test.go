@@ -3,6 +3,8 @@ package mdns_test
 import (
 	"encoding/binary"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -95,6 +97,9 @@ func FuzzHandlePacket(f *testing.F) {
 	tc.Truncated = true
 	f.Add(packed(f, tc))
 	f.Add([]byte{0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12, 0, 1, 0, 1})
+	for _, seed := range captures(f) {
+		f.Add(seed)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > mdns.MaxPacketSize+100 {
 			return
@@ -124,4 +129,23 @@ func FuzzHandlePacket(f *testing.F) {
 			}
 		})
 	})
+}
+
+// captures returns the real mDNS messages under testdata/captures/mdns
+// (Avahi 0.8 and python-zeroconf 0.47.3 on the virtual LAN).
+func captures(tb testing.TB) [][]byte {
+	tb.Helper()
+	files, err := filepath.Glob("../testdata/captures/mdns/*.bin")
+	if err != nil || len(files) == 0 {
+		tb.Fatalf("no captures: %v", err)
+	}
+	var out [][]byte
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	return out
 }
