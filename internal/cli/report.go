@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"syscall"
 )
 
 // A Hint explains how to get past an error: Match says whether it
@@ -26,5 +28,26 @@ func Report(w io.Writer, name string, err error, hints ...Hint) {
 			Errorf(w, name, "hint: %s", h.Text)
 			return
 		}
+	}
+}
+
+// Is returns a Hint matcher for errors.Is(err, target).
+func Is(target error) func(error) bool {
+	return func(err error) bool { return errors.Is(err, target) }
+}
+
+// SocketHints explain the errors people meet first when a command opens
+// the mDNS sockets. noInterface is the library's "no usable interface"
+// sentinel; named says whether the user chose interfaces with --interface.
+func SocketHints(noInterface error, named bool) []Hint {
+	noIf := "name an interface with --interface, or check that one is up with an address"
+	if named {
+		noIf = "check with 'ip addr' that the interface is up, multicast-capable and has an address"
+	}
+	return []Hint{
+		{Match: Is(noInterface), Text: noIf},
+		{Match: Is(syscall.EADDRINUSE), Text: "another program holds UDP port 5353 without sharing it; stop it, or run where it does not"},
+		{Match: func(err error) bool { return errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EPERM) },
+			Text: "opening UDP port 5353 was refused; check the firewall or security policy (SELinux, AppArmor, a container's capabilities)"},
 	}
 }
