@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -57,18 +58,23 @@ func TestLANGoMicroInterop(t *testing.T) {
 		defer r.Close()
 		ctx := context.Background()
 
-		// go-micro registers, we read.
-		gmID := NewNodeID("helloworld")
-		reg := lan.Host(1).Start(t, peer, "register", "-service", "helloworld", "-id", gmID, "-address", "10.99.0.1:53011")
+		// go-micro registers, we read. Its node ids are "<service name>-<uuid>",
+		// so a dotted service name makes both span several labels.
+		const gmName = "go.micro.srv.helloworld"
+		gmID := gmName + strings.TrimPrefix(NewNodeID("x"), "x")
+		reg := lan.Host(1).Start(t, peer, "register", "-service", gmName, "-id", gmID, "-address", "10.99.0.1:53011")
 		if !reg.WaitOutput(15*time.Second, `"registered":true`) {
 			t.Fatalf("go-micro did not register:\n%s", reg.Output())
 		}
-		svcs, err := r.GetService(ctx, "helloworld", "")
+		svcs, err := r.GetService(ctx, gmName, "")
 		if err != nil {
-			t.Fatalf("GetService(helloworld): %v", err)
+			t.Fatalf("GetService(%s): %v", gmName, err)
 		}
 		if len(svcs) != 1 || len(svcs[0].Nodes) != 1 {
-			t.Fatalf("GetService(helloworld) = %q", nodeSummary(svcs))
+			t.Fatalf("GetService(%s) = %q", gmName, nodeSummary(svcs))
+		}
+		if list, err := r.ListServices(ctx, ""); err != nil || !slices.ContainsFunc(list, func(s *Service) bool { return s.Name == gmName }) {
+			t.Errorf("ListServices = %q, %v; want %s listed", nodeSummary(list), err, gmName)
 		}
 		s, n := svcs[0], svcs[0].Nodes[0]
 		if s.Version != "1.0.0" || len(s.Endpoints) != 1 || s.Endpoints[0].Name != "Helloworld.Call" ||
@@ -79,7 +85,7 @@ func TestLANGoMicroInterop(t *testing.T) {
 		wctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		results := make(chan Result, 16)
-		go r.Watch(wctx, "", "helloworld", func(res Result) error { results <- res; return nil })
+		go r.Watch(wctx, "", gmName, func(res Result) error { results <- res; return nil })
 		if res := next(t, results); res.Action != ActionCreate || res.Service.Nodes[0].Id != gmID {
 			t.Errorf("first watch result %s %s, want create %s", res.Action, res.Service.Nodes[0].Id, gmID)
 		}
@@ -92,16 +98,18 @@ func TestLANGoMicroInterop(t *testing.T) {
 
 		// We register, go-micro reads.
 		h2 := lan.Host(2)
-		watcher := h2.Start(t, peer, "watch", "-service", "greeter")
+		const ourName = "go.micro.srv.greeter"
+		watcher := h2.Start(t, peer, "watch", "-service", ourName)
 		if !watcher.WaitOutput(10*time.Second, `"watching":true`) {
 			t.Fatalf("go-micro watch did not start:\n%s", watcher.Output())
 		}
-		ours := greeter(NewNodeID("greeter"), 9090, map[string]string{"peer": "mdnskit"})
+		ours := greeter(NewNodeID(ourName), 9090, map[string]string{"peer": "mdnskit"})
+		ours.Name = ourName
 		if err := r.Register(ctx, ours); err != nil {
 			t.Fatal(err)
 		}
 		id := ours.Nodes[0].Id
-		out, err := h2.Run(t, 10*time.Second, peer, "get", "-service", "greeter")
+		out, err := h2.Run(t, 10*time.Second, peer, "get", "-service", ourName)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -117,8 +125,8 @@ func TestLANGoMicroInterop(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(out, `"name":"greeter"`) {
-			t.Errorf("go-micro ListServices does not list greeter:\n%s", out)
+		if !strings.Contains(out, `"name":"`+ourName+`"`) {
+			t.Errorf("go-micro ListServices does not list %s:\n%s", ourName, out)
 		}
 		// go-micro's Result has no JSON tags: "Action", "Service".
 		if !watcher.WaitOutput(10*time.Second, `"Action":"create"`) || !strings.Contains(watcher.Output(), id) {

@@ -88,6 +88,9 @@ func (r *Registry) keepList(ctx context.Context, k listKey, ttl time.Duration, h
 		TTL:         ttl,
 		NoRename:    true,
 		OwnMessages: true,
+		// go-micro names the entry "<service>._services.<domain>." with
+		// the service name's dots separating labels.
+		DottedInstance: true,
 	}
 	for ctx.Err() == nil {
 		reg, err := r.conn.Register(ctx, svc)

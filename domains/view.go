@@ -114,7 +114,9 @@ func (v *view) ensureBrowse(typ string) *browse {
 				return nil
 			})
 		} else {
-			q := mdns.BrowseQuery{Type: typ, Domain: v.domain}
+			// go-micro's names span labels where its service names and
+			// node ids ("go.micro.srv.greeter-<uuid>") have dots.
+			q := mdns.BrowseQuery{Type: typ, Domain: v.domain, DottedInstances: v.r.flavour == Micro}
 			err = r.conn.Browse(r.ctx, q, func(ev mdns.BrowseEvent) error {
 				v.handle(key, ev)
 				return nil

@@ -1,6 +1,7 @@
 package mdns_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/netip"
@@ -100,6 +101,60 @@ func TestBrowseEndToEnd(t *testing.T) {
 		}
 		if d := last.at - bye; d < time.Second || d > 1500*time.Millisecond {
 			t.Errorf("remove %v after Deregister, want about 1 s (goodbye + §10.1 second)", d)
+		}
+	})
+}
+
+// go-micro names its service list entries "<service>._services.<domain>."
+// with the dots of the service name separating labels. DottedInstance
+// publishes that wire form; DottedInstances reads it back; a plain browse
+// ignores such names, as DNS-SD instances are one label (RFC 6763 §4.1).
+func TestBrowseDottedInstances(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		link := mdnstest.NewLink(mdnstest.LinkConfig{})
+		h1, h2 := link.AddHost("h1"), link.AddHost("h2")
+		defer link.Close()
+		defer h1.Close()
+		defer h2.Close()
+		c1, err := mdns.Listen(mdns.Config{Network: h1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c1.Close()
+		c2, err := mdns.Listen(mdns.Config{Network: h2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c2.Close()
+		if _, err := c1.Register(context.Background(), mdns.Service{
+			Instance: "go.micro.srv.greeter", Type: "_services", Domain: "micro", Port: 9999, DottedInstance: true,
+		}); err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, p := range link.Packets() {
+			if bytes.Contains(p.Data, []byte("\x02go\x05micro\x03srv\x07greeter\x09_services\x05micro\x00")) {
+				found = true
+			}
+		}
+		if !found {
+			t.Fatal("no packet carries go.micro.srv.greeter._services.micro. as five labels")
+		}
+		browse := func(dotted bool) []string {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			var got []string
+			c2.Browse(ctx, mdns.BrowseQuery{Type: "_services", Domain: "micro", DottedInstances: dotted}, func(ev mdns.BrowseEvent) error {
+				got = append(got, ev.Kind.String()+" "+ev.Entry.Instance)
+				return nil
+			})
+			return got
+		}
+		if got := browse(true); !slices.Equal(got, []string{"add go.micro.srv.greeter"}) {
+			t.Errorf("dotted browse: %q", got)
+		}
+		if got := browse(false); len(got) != 0 {
+			t.Errorf("plain browse: %q, want nothing", got)
 		}
 	})
 }

@@ -24,6 +24,7 @@ type browser struct {
 	// "_type._proto.domain." that instance names end with.
 	ptr, ptrName, suffix  string
 	typ, domain, subtype  string
+	dotted                bool   // instances may span several labels
 	host, hostName        string // browseHost
 	resolveName, resolveL string // browseResolve: presentation name, raw label
 
@@ -160,13 +161,19 @@ func (b *browser) settle() {
 }
 
 // instanceLabel checks that a PTR target is "<instance>.<type>.<domain>."
-// and returns the raw instance label.
+// and returns the raw instance label (labels joined with dots when the
+// browse accepts dotted instances).
 func (b *browser) instanceLabel(name string) (string, bool) {
 	labels, ok := trimSuffixName(name, b.suffix)
-	if !ok || len(labels) != 1 {
+	switch {
+	case !ok || len(labels) == 0:
 		return "", false
+	case len(labels) == 1:
+		return labels[0], true
+	case b.dotted:
+		return strings.Join(labels, "."), true
 	}
-	return labels[0], true
+	return "", false
 }
 
 func (b *browser) addInstance(key, name, label string) *instance {

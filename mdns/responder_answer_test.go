@@ -434,3 +434,39 @@ func TestResponderSplitsToMTU(t *testing.T) {
 		}
 	})
 }
+
+// An OwnMessages service answers a legacy query whole, up to the
+// interface's MTU: hashicorp/mdns-derived clients (go-micro) ask without
+// EDNS0 but need the TXT, SRV and address in the one reply they read.
+func TestResponderLegacyOwnMessagesWhole(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := svc("node-1")
+		s.OwnMessages = true
+		big := make([]byte, 250)
+		for i := range big {
+			big[i] = 'a' + byte(i%6)
+		}
+		s.Text = [][]byte{big, big} // go-micro's hex payload is this long
+		link, _, _ := published(t, s)
+		legacy := netip.MustParseAddrPort("10.0.0.200:40000")
+		t0 := time.Now()
+		m := query(q(typName, dns.TypePTR)) // go-micro's GetService question
+		m.Id = 99
+		inject(t, link, legacy, group4, m)
+		mdnstest.Advance(time.Second)
+		ws := responses(sent(t, link, "h1", t0))
+		if len(ws) != 1 {
+			t.Fatalf("got %d responses, want 1", len(ws))
+		}
+		w := ws[0]
+		if len(w.Data) <= 512 || w.m.Truncated || w.m.Id != 99 {
+			t.Errorf("%d bytes, TC %v, id %d: want one whole answer over 512 bytes", len(w.Data), w.m.Truncated, w.m.Id)
+		}
+		all := append(append([]dns.RR{}, w.m.Answer...), w.m.Extra...)
+		for _, typ := range []uint16{dns.TypePTR, dns.TypeSRV, dns.TypeTXT, dns.TypeA} {
+			if findRR(all, "", typ) == nil {
+				t.Errorf("reply lacks the %s record", dns.TypeToString[typ])
+			}
+		}
+	})
+}

@@ -25,6 +25,14 @@ func (r *responder) answerLegacy(ifr *ifResp, in *inMsg) {
 	}
 	o := respOpts{id: m.Id, legacy: true}
 	for _, g := range groups(answers) {
+		limit := limit
+		if groupOwner(g) != nil {
+			// hashicorp/mdns-derived clients (go-micro) ask from an
+			// ephemeral port without EDNS0 but need the whole instance in
+			// one message, and read replies of up to 64 KiB: a 512-byte
+			// cut would drop the TXT and hide the service from them.
+			limit = max(limit, ifr.ifi.limit(in.v6))
+		}
 		d := new(dns.Msg)
 		d.Id = m.Id
 		d.Response = true

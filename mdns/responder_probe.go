@@ -376,8 +376,11 @@ func (r *responder) rename(g *Registration, name string) {
 // instance name name with g's type and domain.
 func (r *responder) localTaken(g *Registration, name string) bool {
 	s := g.svc
-	s.Instance = name
-	key := canonical(fqdn(joinName(append(labelsOf(s.Type), labelsOf(s.domain())...)...), name))
+	inst := []string{name}
+	if s.DottedInstance {
+		inst = labelsOf(name)
+	}
+	key := canonical(fqdn(joinName(append(labelsOf(s.Type), labelsOf(s.domain())...)...), inst...))
 	for _, o := range r.regs {
 		if o != g && o.instKey == key {
 			return true

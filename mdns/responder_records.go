@@ -77,6 +77,9 @@ func (r *responder) buildReg(g *Registration) {
 	dom := labelsOf(s.domain())
 	typ := joinName(append(labelsOf(s.Type), dom...)...)
 	inst := fqdn(typ, s.Instance)
+	if s.DottedInstance {
+		inst = fqdn(typ, labelsOf(s.Instance)...)
+	}
 	hostTTL, otherTTL := ttlSeconds(HostTTL), ttlSeconds(OtherTTL)
 	if s.TTL > 0 {
 		hostTTL, otherTTL = ttlSeconds(s.TTL), ttlSeconds(s.TTL)

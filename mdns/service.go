@@ -34,10 +34,19 @@ type Service struct {
 	// NoRename makes a name conflict fail the registration with a
 	// *ConflictError instead of renaming it "Name (2)".
 	NoRename bool
+	// DottedInstance publishes Instance as dot-separated labels instead
+	// of one label that may contain dots. DNS-SD never needs it; it exists
+	// for go-micro's service list, named "<service>._services.<domain>."
+	// with the dots of a name like "go.micro.srv.greeter" separating
+	// labels (reference/go-micro-mdns.md §3.1).
+	DottedInstance bool
 	// OwnMessages sends this service's answers, announcements and
 	// goodbyes in messages that hold no other instance, and never adds an
 	// EDNS0 record: peers built on hashicorp/mdns (go-micro) read only
-	// one instance per message.
+	// one instance per message. Their one-shot queries come from an
+	// ephemeral port (legacy unicast, RFC 6762 §6.7) without EDNS0, yet
+	// they need the whole instance in the reply: it may fill the
+	// interface's MTU instead of the 512 bytes of conventional DNS.
 	OwnMessages bool
 }
 
@@ -64,7 +73,11 @@ func (s *Service) domain() string {
 
 // validate checks a Service before it is published.
 func (s *Service) validate() error {
-	if err := ValidateInstance(s.Instance); err != nil {
+	if s.DottedInstance {
+		if err := validateDotted("instance name", s.Instance); err != nil {
+			return err
+		}
+	} else if err := ValidateInstance(s.Instance); err != nil {
 		return err
 	}
 	if err := validateDotted("service type", s.Type); err != nil {

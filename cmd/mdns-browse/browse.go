@@ -49,7 +49,9 @@ func browse(ctx context.Context, conn *mdns.Conn, o *options, handle func(mdns.B
 			return
 		}
 		browsing[key] = true
-		q := mdns.BrowseQuery{Type: typ, Domain: domain, Subtype: o.subtype}
+		// Outside local, go-micro's node ids and service names may span
+		// several labels ("go.micro.srv.greeter-<uuid>").
+		q := mdns.BrowseQuery{Type: typ, Domain: domain, Subtype: o.subtype, DottedInstances: !strings.EqualFold(domain, "local")}
 		wg.Go(func() { fail(conn.Browse(ctx, q, forward)) })
 	}
 	for _, d := range o.browseDomains() {
@@ -63,12 +65,27 @@ func browse(ctx context.Context, conn *mdns.Conn, o *options, handle func(mdns.B
 		// that go away keep their browse, whose instances go away too.
 		wg.Go(func() {
 			fail(conn.BrowseTypes(ctx, d, func(ev mdns.TypeEvent) error {
-				if ev.Kind == mdns.EventAdd {
+				// go-micro's list entries are browsed below, not shown.
+				if ev.Kind == mdns.EventAdd && !strings.EqualFold(ev.Type, "_services") {
 					start(ev.Type, ev.Domain)
 				}
 				return nil
 			}))
 		})
+		if !strings.EqualFold(d, "local") {
+			// go-micro lists its services as "<name>._services.<domain>."
+			// instead (reference/go-micro-mdns.md §3.1); it never uses
+			// local, where only DNS-SD's list is asked for.
+			wg.Go(func() {
+				list := mdns.BrowseQuery{Type: "_services", Domain: d, DottedInstances: true}
+				fail(conn.Browse(ctx, list, func(ev mdns.BrowseEvent) error {
+					if ev.Kind == mdns.EventAdd {
+						start(ev.Entry.Instance, d)
+					}
+					return nil
+				}))
+			})
+		}
 	}
 	for {
 		select {
