@@ -22,6 +22,8 @@ var allowedOurs = map[string][]string{
 	"cmd/":             {"domains", "mdns", "txt", "internal/"},
 	"internal/cli":     {},
 	"internal/testlan": {},
+	// Measurements of the whole stack against its peers.
+	"internal/bench": {"mdns", "mdns/mdnstest", "domains", "txt", "internal/testlan"},
 }
 
 // Only package mdns may touch the DNS wire and the socket layer.
