@@ -1,0 +1,203 @@
+package mdns
+
+import (
+	"maps"
+	"strings"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// handleProbe deals with another host's probe (RFC 6762 §8.1, §8.2) and
+// returns the questions that are not about names we claim. A probe for a
+// name we are probing too is a simultaneous probe: tiebreak. A probe for
+// a name we own is answered at once by multicast, whatever its QU bit:
+// the prober must hear the defence, and a unicast reply to a shared port
+// 5353 may reach another socket than the prober's.
+func (r *responder) handleProbe(ifr *ifResp, in *inMsg) []dns.Question {
+	theirs := make(map[string][]dns.RR)
+	for _, rr := range in.msg.Ns {
+		n := canonical(rr.Header().Name)
+		theirs[n] = append(theirs[n], rr)
+	}
+	var rest []dns.Question
+	done := make(map[string]bool)
+	var defend []*prr
+	var rev map[string]bool
+	for _, q := range in.msg.Question {
+		name := canonical(q.Name)
+		if rev == nil {
+			rev = r.reverseNames()
+		}
+		if rev[name] {
+			r.yieldReverse(name)
+			continue
+		}
+		cl := r.claimByName(name)
+		var st *claimIf
+		if cl != nil {
+			st = cl.per[ifr.ifi.Index]
+		}
+		switch {
+		case st != nil && st.state == stProbing:
+			if !done[name] {
+				done[name] = true
+				r.tiebreak(ifr, cl, theirs[name])
+			}
+		case st != nil && st.state == stLive:
+			for _, p := range match(r.published(ifr.ifi), dns.Question{Name: q.Name, Qtype: q.Qtype, Qclass: dns.ClassINET}) {
+				if p.unique {
+					defend = append(defend, p)
+				}
+			}
+		default:
+			rest = append(rest, q)
+		}
+	}
+	if len(defend) > 0 {
+		r.queueMC(ifr, in.v6, dedupe(defend), time.Now(), true)
+	}
+	return rest
+}
+
+// handleResponse looks for conflicts with our records and for answers that
+// make our scheduled ones redundant.
+func (r *responder) handleResponse(in *inMsg) {
+	ifr := r.ifs[in.ifi.Index]
+	if r.closed || ifr == nil || in.own || len(r.regs) == 0 {
+		return
+	}
+	m := in.msg
+	recs := make([]dns.RR, 0, len(m.Answer)+len(m.Ns)+len(m.Extra))
+	recs = append(append(append(recs, m.Answer...), m.Ns...), m.Extra...)
+	r.suppressDuplicates(ifr, in.v6, recs)
+
+	var ours map[string]bool // every record of ours, on any interface
+	var rev map[string]bool
+	handled := make(map[*claim]bool)
+	for _, rr := range recs {
+		h := rr.Header()
+		if classOf(rr) != dns.ClassINET || h.Ttl == 0 || h.Rrtype == dns.TypeOPT {
+			continue
+		}
+		if h.Rrtype == dns.TypePTR && strings.HasSuffix(canonical(h.Name), ".arpa.") {
+			if rev == nil {
+				rev = r.reverseNames()
+			}
+			if n := canonical(h.Name); rev[n] && !r.isOurs(rr) {
+				r.yieldReverse(n)
+			}
+			continue
+		}
+		cl := r.claimByName(canonical(h.Name))
+		if cl == nil || handled[cl] {
+			continue
+		}
+		st := cl.per[ifr.ifi.Index]
+		if st == nil || st.state == stIdle {
+			continue
+		}
+		if ours == nil {
+			ours = r.allRecordIDs()
+		}
+		if ours[respID(rr)] {
+			continue // the same data as ours: no conflict (§8.2, §9)
+		}
+		switch st.state {
+		case stProbing, stWaitHost:
+			// RFC 6762 §8.1: while probing with type ANY, any answer with
+			// the name, of any type, is a conflict.
+			handled[cl] = true
+			r.conflict(cl)
+		case stLive:
+			// RFC 6762 §9: after probing, a record with our name, type
+			// and class but other data conflicts.
+			if r.ownsType(cl, h.Rrtype) {
+				handled[cl] = true
+				r.lateConflict(cl)
+			}
+		}
+	}
+	r.checkSets(ifr, recs, handled)
+}
+
+// checkSets compares whole record sets. A unique RRset belongs to one
+// responder (RFC 6762 §2, §9): another responder asserting our name and
+// type with a different set — even one made only of records we also have —
+// claims the name. This is what a co-resident avahi-daemon does when it
+// publishes fewer of this machine's addresses under the same host name;
+// without this check we would keep the name and Avahi, seeing our extra
+// address, would rename itself. An identical set is no conflict.
+func (r *responder) checkSets(ifr *ifResp, recs []dns.RR, handled map[*claim]bool) {
+	type setKey struct {
+		cl  *claim
+		typ uint16
+	}
+	var order []setKey
+	theirs := make(map[setKey]map[string]bool)
+	for _, rr := range recs {
+		h := rr.Header()
+		if classOf(rr) != dns.ClassINET || h.Ttl == 0 {
+			continue
+		}
+		cl := r.claimByName(canonical(h.Name))
+		if cl == nil || handled[cl] || !r.ownsType(cl, h.Rrtype) {
+			continue
+		}
+		if st := cl.per[ifr.ifi.Index]; st == nil || st.state == stIdle {
+			continue
+		}
+		k := setKey{cl, h.Rrtype}
+		if theirs[k] == nil {
+			theirs[k] = make(map[string]bool)
+			order = append(order, k)
+		}
+		theirs[k][respID(rr)] = true
+	}
+	for _, k := range order {
+		if handled[k.cl] {
+			continue
+		}
+		mine := make(map[string]bool)
+		for _, p := range r.claimRecords(k.cl, ifr.ifi) {
+			if p.typ() == k.typ {
+				mine[p.id] = true
+			}
+		}
+		if maps.Equal(theirs[k], mine) {
+			continue
+		}
+		handled[k.cl] = true
+		switch k.cl.per[ifr.ifi.Index].state {
+		case stProbing, stWaitHost:
+			r.conflict(k.cl)
+		case stLive:
+			r.lateConflict(k.cl)
+		}
+	}
+}
+
+// ownsType reports whether t is a type of unique record a claim holds.
+func (r *responder) ownsType(cl *claim, t uint16) bool {
+	if cl.reg == nil {
+		return t == dns.TypeA || t == dns.TypeAAAA
+	}
+	return t == dns.TypeSRV || t == dns.TypeTXT
+}
+
+// allRecordIDs lists every record we publish or propose, on any
+// interface: another host repeating one of them is no conflict.
+func (r *responder) allRecordIDs() map[string]bool {
+	out := make(map[string]bool)
+	for _, ifr := range r.ifs {
+		for _, p := range r.hostRecords(ifr.ifi) {
+			out[p.id] = true
+		}
+	}
+	for _, g := range r.regs {
+		for _, p := range g.recs {
+			out[p.id] = true
+		}
+	}
+	return out
+}
