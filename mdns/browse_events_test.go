@@ -380,3 +380,37 @@ func pack(t *testing.T, rrs ...dns.RR) []byte {
 	}
 	return b
 }
+
+// An address change may put the interface on another link: querying
+// restarts there, first query after 20–120 ms with QU, instead of waiting
+// for a backed-off schedule (up to an hour).
+func TestBrowseAddressChangeRestartsQueries(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newQEnv(t, mdns.Config{})
+		e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
+		mdnstest.Advance(20 * time.Minute) // queries are now ~17 min apart
+		changed := time.Now()
+		if err := e.h.AddPrefix("eth0", netip.MustParsePrefix("10.0.7.1/24")); err != nil {
+			t.Fatal(err)
+		}
+		mdnstest.Advance(time.Second)
+		var first *dns.Msg
+		var at time.Time
+		for _, p := range e.link.Packets() {
+			m := new(dns.Msg)
+			if p.Time.After(changed) && p.Host == "h1" && m.Unpack(p.Data) == nil && !m.Response && p.Dst.Addr().Is4() {
+				first, at = m, p.Time
+				break
+			}
+		}
+		if first == nil {
+			t.Fatal("no query within a second of the address change")
+		}
+		if d := at.Sub(changed); d < 20*time.Millisecond || d > 120*time.Millisecond {
+			t.Errorf("first query %v after the change, want 20–120 ms", d)
+		}
+		if first.Question[0].Qclass&0x8000 == 0 {
+			t.Error("the first query after a change should ask for unicast replies (QU)")
+		}
+	})
+}

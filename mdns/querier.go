@@ -63,7 +63,20 @@ func (q *querier) handleResponse(in *inMsg) {
 
 func (q *querier) ifaceUp(ifi *ifaceState) { q.reconcileSenders() }
 
-func (q *querier) ifaceChanged(ifi *ifaceState) { q.reconcileSenders() }
+// ifaceChanged restarts querying on an interface whose addresses
+// changed: it may now be on another link, where the backed-off schedule
+// (up to an hour between queries) would find nothing for a long time. As
+// on a new interface, the first query goes after 20–120 ms, with QU
+// (RFC 6762 §5.2, §5.4; §8.3 treats a link change as a new start).
+func (q *querier) ifaceChanged(ifi *ifaceState) {
+	for fk, s := range q.senders {
+		if fk.ifIndex == ifi.Index {
+			q.c.cancel(s.task)
+			delete(q.senders, fk)
+		}
+	}
+	q.reconcileSenders()
+}
 
 // ifaceDown forgets the interface's records at once: they describe a link
 // we are no longer on.
