@@ -48,9 +48,20 @@ func TestLANGoMicroInterop(t *testing.T) {
 			testlan.SkipOrFail(t, "%s", p)
 		}
 	}
+	// go-micro v4 and v5 (go-micro.dev/v4 v4.11.0, go-micro.dev/v5 v5.3.0)
+	// share the wire code; v6 is not available from the module proxy.
+	for _, version := range []string{"v4", "v5"} {
+		t.Run(version, func(t *testing.T) { testGoMicroInterop(t, version) })
+	}
+}
+
+func testGoMicroInterop(t *testing.T, version string) {
 	opts := testlan.Options{Hosts: 2, Self: true, Binaries: []string{"./internal/gomicropeer"}}
 	testlan.Run(t, opts, func(t *testing.T, lan *testlan.LAN) {
-		peer := lan.Bin("gomicropeer")
+		bin := lan.Bin("gomicropeer")
+		// Every call runs that go-micro version with its default
+		// registry timeout (100 ms).
+		peerArgs := func(args ...string) []string { return append(args, "-gomicro", version) }
 		r, err := New(Config{Flavour: Micro, Logf: t.Logf})
 		if err != nil {
 			t.Fatal(err)
@@ -62,7 +73,7 @@ func TestLANGoMicroInterop(t *testing.T) {
 		// so a dotted service name makes both span several labels.
 		const gmName = "go.micro.srv.helloworld"
 		gmID := gmName + strings.TrimPrefix(NewNodeID("x"), "x")
-		reg := lan.Host(1).Start(t, peer, "register", "-service", gmName, "-id", gmID, "-address", "10.99.0.1:53011")
+		reg := lan.Host(1).Start(t, bin, peerArgs("register", "-service", gmName, "-id", gmID, "-address", "10.99.0.1:53011")...)
 		if !reg.WaitOutput(15*time.Second, `"registered":true`) {
 			t.Fatalf("go-micro did not register:\n%s", reg.Output())
 		}
@@ -99,7 +110,7 @@ func TestLANGoMicroInterop(t *testing.T) {
 		// We register, go-micro reads.
 		h2 := lan.Host(2)
 		const ourName = "go.micro.srv.greeter"
-		watcher := h2.Start(t, peer, "watch", "-service", ourName)
+		watcher := h2.Start(t, bin, peerArgs("watch", "-service", ourName)...)
 		if !watcher.WaitOutput(10*time.Second, `"watching":true`) {
 			t.Fatalf("go-micro watch did not start:\n%s", watcher.Output())
 		}
@@ -109,7 +120,7 @@ func TestLANGoMicroInterop(t *testing.T) {
 			t.Fatal(err)
 		}
 		id := ours.Nodes[0].Id
-		out, err := h2.Run(t, 10*time.Second, peer, "get", "-service", ourName)
+		out, err := h2.Run(t, 10*time.Second, bin, peerArgs("get", "-service", ourName)...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -121,7 +132,7 @@ func TestLANGoMicroInterop(t *testing.T) {
 			g.Version != "1.0.0" || !reflect.DeepEqual(g.Endpoints, ours.Endpoints) {
 			t.Errorf("go-micro GetService(greeter) = %+v, node %+v", g, n)
 		}
-		out, err = h2.Run(t, 10*time.Second, peer, "list")
+		out, err = h2.Run(t, 10*time.Second, bin, peerArgs("list")...)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,16 +31,34 @@ const listStandby = 2 * time.Second
 type listKey struct{ domain, name string }
 
 type listKeeper struct {
-	cancel context.CancelFunc
-	done   chan struct{}
-	held   atomic.Bool // the entry is ours on the link
+	cancel  context.CancelFunc
+	done    chan struct{}
+	held    atomic.Bool   // the entry is ours on the link
+	settled chan struct{} // closed at the first outcome: ours, or another host's
+	once    sync.Once
+}
+
+func (lk *listKeeper) settle() { lk.once.Do(func() { close(lk.settled) }) }
+
+// waitSettled waits until each keeper's entry is established on the link
+// (by us or another host) or ctx ends. go-micro's Register is synchronous:
+// once it returns, ListServices lists the service; ours keeps that promise.
+func waitSettled(ctx context.Context, lks []*listKeeper) {
+	for _, lk := range lks {
+		select {
+		case <-lk.settled:
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // reconcileLists starts and stops list entries to match the registered
 // nodes and mirrors; it runs under regMu. Stopping waits for the goodbyes.
-func (r *Registry) reconcileLists() {
+// It returns the keepers it started.
+func (r *Registry) reconcileLists() (started []*listKeeper) {
 	if r.flavour != Micro {
-		return
+		return nil
 	}
 	want := map[listKey]time.Duration{}
 	for k, nr := range r.nodes {
@@ -66,20 +85,24 @@ func (r *Registry) reconcileLists() {
 			continue
 		}
 		ctx, cancel := context.WithCancel(r.ctx)
-		lk := &listKeeper{cancel: cancel, done: make(chan struct{})}
+		lk := &listKeeper{cancel: cancel, done: make(chan struct{}), settled: make(chan struct{})}
 		if !r.spawn(func() {
 			defer close(lk.done)
-			r.keepList(ctx, k, ttl, &lk.held)
+			defer lk.settle()
+			r.keepList(ctx, k, ttl, lk)
 		}) {
 			cancel()
-			return
+			return started
 		}
 		r.lists[k] = lk
+		started = append(started, lk)
 	}
+	return started
 }
 
 // keepList holds the list entry of k until ctx ends, then withdraws it.
-func (r *Registry) keepList(ctx context.Context, k listKey, ttl time.Duration, held *atomic.Bool) {
+func (r *Registry) keepList(ctx context.Context, k listKey, ttl time.Duration, lk *listKeeper) {
+	held := &lk.held
 	svc := mdns.Service{
 		Instance:    k.name,
 		Type:        microListType,
@@ -94,6 +117,7 @@ func (r *Registry) keepList(ctx context.Context, k listKey, ttl time.Duration, h
 	}
 	for ctx.Err() == nil {
 		reg, err := r.conn.Register(ctx, svc)
+		lk.settle() // established by us, or held by another host
 		switch {
 		case err == nil:
 			held.Store(true)

@@ -238,3 +238,25 @@ func strs(b [][]byte) []string {
 	}
 	return out
 }
+
+// go-micro's Register is synchronous: once it returns, ListServices lists
+// the service. Ours too: the "<svc>._services.micro." entry, which needs
+// probing like any unique name, is announced before Register returns.
+func TestMicroListEntryBeforeRegisterReturns(t *testing.T) {
+	vec := loadVectors(t)["two_endpoints"]
+	synctest.Test(t, func(t *testing.T) {
+		tn := newNet(t, 1, Config{Flavour: Micro})
+		mustRegister(t, tn.regs[0], vec.Service.clone())
+		listed := false
+		for _, m := range hostMessages(t, tn.link, "h1") {
+			for _, rr := range m.answers {
+				if rr.name == "helloworld._services.micro." && rr.typ == tSRV && rr.ttl > 0 {
+					listed = true
+				}
+			}
+		}
+		if !listed {
+			t.Fatal("Register returned before the service's list entry was announced")
+		}
+	})
+}

@@ -82,10 +82,20 @@ func (r *Registry) Register(ctx context.Context, svc *Service, opts ...RegisterO
 		return err
 	}
 
+	started, err := r.registerLocked(ctx, ops)
+	// Micro flavour: go-micro's ListServices must see the service once
+	// Register returns, as with go-micro's own registry.
+	waitSettled(ctx, started)
+	return err
+}
+
+// registerLocked runs and commits ops under regMu and returns the list
+// entry keepers that were started for them.
+func (r *Registry) registerLocked(ctx context.Context, ops []*regOp) ([]*listKeeper, error) {
 	r.regMu.Lock()
 	defer r.regMu.Unlock()
 	if r.isClosed() {
-		return ErrClosed
+		return nil, ErrClosed
 	}
 	for _, op := range ops {
 		op.prev = r.nodes[op.key]
@@ -96,8 +106,7 @@ func (r *Registry) Register(ctx context.Context, svc *Service, opts ...RegisterO
 	for _, op := range ops {
 		errs = append(errs, r.commitRegister(op))
 	}
-	r.reconcileLists()
-	return errors.Join(errs...)
+	return r.reconcileLists(), errors.Join(errs...)
 }
 
 // regOp is the registration of one node, planned under regMu, run
