@@ -15,6 +15,10 @@ type outMsg struct {
 	additional    []dns.RR
 }
 
+// maxAdditionalMisses is how many additional records in a row may fail to
+// fit before pack stops trying the rest.
+const maxAdditionalMisses = 8
+
 // payloadLimit is the largest DNS message for an interface: the MTU less
 // the IP and UDP headers, and never more than 9000 bytes (RFC 6762 §17).
 func payloadLimit(mtu int, v6 bool) int {
@@ -66,15 +70,18 @@ func pack(m *outMsg, limit int) [][]byte {
 		out = append(out, b)
 	}
 	cur := newMsg(true)
+	sz := newSizer(cur, limit)
+	next := func() {
+		cur = newMsg(false)
+		sz = newSizer(cur, limit)
+	}
 	empty := func(d *dns.Msg) bool {
 		return len(d.Answer) == 0 && len(d.Ns) == 0 && len(d.Extra) == 0 && len(d.Question) == 0
 	}
 	for _, rr := range m.answers {
-		cur.Answer = append(cur.Answer, rr)
-		if cur.Len() <= limit {
+		if sz.add(&cur.Answer, rr) {
 			continue
 		}
-		cur.Answer = cur.Answer[:len(cur.Answer)-1]
 		if len(cur.Answer) == 0 && (m.response || len(cur.Question) == 0) {
 			// Alone and still too big: send it as large as mDNS allows.
 			cur.Answer = append(cur.Answer, rr)
@@ -82,24 +89,65 @@ func pack(m *outMsg, limit int) [][]byte {
 				cur.Truncated = true
 			}
 			flush(cur)
-			cur = newMsg(false)
+			next()
 			continue
 		}
 		if !m.response {
 			cur.Truncated = true // RFC 6762 §7.2: more known answers follow
 		}
 		flush(cur)
-		cur = newMsg(false)
-		cur.Answer = append(cur.Answer, rr)
+		next()
+		if !sz.add(&cur.Answer, rr) {
+			cur.Answer = append(cur.Answer, rr) // alone: as large as mDNS allows
+		}
 	}
+	// RFC 6763 §12: additional records are an optimisation. Once several
+	// in a row did not fit, the message is full: stop paying an exact
+	// length computation for each of the rest.
+	misses := 0
 	for _, rr := range m.additional {
-		cur.Extra = append(cur.Extra, rr)
-		if cur.Len() > limit {
-			cur.Extra = cur.Extra[:len(cur.Extra)-1]
+		if misses >= maxAdditionalMisses {
+			break
+		}
+		if sz.add(&cur.Extra, rr) {
+			misses = 0
+		} else {
+			misses++
 		}
 	}
 	if !empty(cur) || len(out) == 0 {
 		flush(cur)
 	}
 	return out
+}
+
+// A sizer adds records to a message while it stays within a size limit.
+// Msg.Len compresses the whole message, so calling it after every record
+// would make filling a message quadratic: bound is an upper bound of the
+// packed length (a record never takes more than its uncompressed length),
+// and the exact length is computed only when the bound says a record might
+// not fit.
+type sizer struct {
+	m            *dns.Msg
+	limit, bound int
+}
+
+func newSizer(m *dns.Msg, limit int) *sizer {
+	return &sizer{m: m, limit: limit, bound: m.Len()}
+}
+
+// add appends rr to section (one of the message's) if the message still
+// fits, and reports whether it did.
+func (s *sizer) add(section *[]dns.RR, rr dns.RR) bool {
+	*section = append(*section, rr)
+	if n := dns.Len(rr); s.bound+n <= s.limit {
+		s.bound += n
+		return true
+	}
+	if exact := s.m.Len(); exact <= s.limit {
+		s.bound = exact
+		return true
+	}
+	*section = (*section)[:len(*section)-1]
+	return false
 }

@@ -25,7 +25,9 @@ type responder struct {
 	// asserts for our addresses: we stop publishing them (see
 	// responder_reverse.go).
 	yielded map[string]bool
-	closed  bool // shutdown started: nothing new is sent
+	// hostMemo caches hostRecords per interface index.
+	hostMemo map[int]hostMemo
+	closed   bool // shutdown started: nothing new is sent
 }
 
 // ifResp is the responder's state on one interface.
@@ -60,6 +62,7 @@ func newResponder(c *Conn, host string) *responder {
 		hostClaim: &claim{per: make(map[int]*claimIf)},
 		ifs:       make(map[int]*ifResp),
 		yielded:   make(map[string]bool),
+		hostMemo:  make(map[int]hostMemo),
 	}
 }
 
@@ -160,6 +163,7 @@ func (r *responder) ifaceDown(ifi *ifaceState) {
 	}
 	ifr.deferred = nil
 	delete(r.ifs, ifi.Index)
+	delete(r.hostMemo, ifi.Index)
 	delete(r.hostClaim.per, ifi.Index)
 	for _, g := range r.regs {
 		delete(g.cl.per, ifi.Index)

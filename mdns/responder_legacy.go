@@ -39,10 +39,9 @@ func (r *responder) answerLegacy(ifr *ifResp, in *inMsg) {
 		d.Authoritative = true
 		d.Compress = true
 		d.Question = append([]dns.Question(nil), m.Question...)
+		sz := newSizer(d, limit)
 		for _, p := range g {
-			d.Answer = append(d.Answer, o.rr(p))
-			if d.Len() > limit {
-				d.Answer = d.Answer[:len(d.Answer)-1]
+			if !sz.add(&d.Answer, o.rr(p)) {
 				d.Truncated = true
 				break
 			}
@@ -53,10 +52,7 @@ func (r *responder) answerLegacy(ifr *ifResp, in *inMsg) {
 		if !d.Truncated {
 			// RFC 6763 §12: additional records only where they fit.
 			for _, p := range additionals(pub, g, nil) {
-				d.Extra = append(d.Extra, o.rr(p))
-				if d.Len() > limit {
-					d.Extra = d.Extra[:len(d.Extra)-1]
-				}
+				sz.add(&d.Extra, o.rr(p))
 			}
 		}
 		b, err := d.Pack()

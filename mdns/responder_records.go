@@ -1,6 +1,7 @@
 package mdns
 
 import (
+	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -128,7 +129,34 @@ func (r *responder) addrRecords(a netip.Addr) []*prr {
 // hostRecords are the host's records on one interface: only that
 // interface's addresses (RFC 6762 §6.2, §15), their reverse PTRs, and an
 // NSEC naming the address types that exist there (RFC 6762 §6.1).
+//
+// They are answered with on every query, so they are built once per
+// state they depend on: host name, TTL, the interface's addresses and the
+// reverse names given up.
 func (r *responder) hostRecords(ifi *ifaceState) []*prr {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s|%d|%d", r.host, r.hostTTL(), len(r.yielded))
+	for _, p := range ifi.Prefixes {
+		b.WriteByte('|')
+		b.WriteString(p.String())
+	}
+	key := b.String()
+	if m, ok := r.hostMemo[ifi.Index]; ok && m.key == key {
+		return m.recs
+	}
+	recs := r.buildHostRecords(ifi)
+	r.hostMemo[ifi.Index] = hostMemo{key: key, recs: recs}
+	return recs
+}
+
+// hostMemo holds the host records of one interface and what they were
+// built from.
+type hostMemo struct {
+	key  string
+	recs []*prr
+}
+
+func (r *responder) buildHostRecords(ifi *ifaceState) []*prr {
 	var out []*prr
 	var types []uint16
 	for _, v6 := range []bool{false, true} {
