@@ -6,7 +6,6 @@ import (
 	"flag"
 	"io"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -106,49 +105,22 @@ func runCase(c clitest.Case, h *mdnstest.Host, terminal bool) (stdout, stderr st
 // TestTranscripts runs the golden transcripts in testdata/ against a
 // simulated link (issue 7: mdns-browse output formats, flags, exits).
 func TestTranscripts(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.txt")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no transcripts: %v", err)
-	}
-	for _, file := range files {
+	clitest.Run(t, "testdata/*.txt", *update, func(t *testing.T, file string, c clitest.Case) (r clitest.Result) {
 		base := strings.TrimSuffix(filepath.Base(file), ".txt")
-		t.Run(base, func(t *testing.T) {
-			w := worlds[base]
-			if w == nil {
-				t.Fatalf("%s: no world named %q in worlds", file, base)
-			}
-			cases, err := clitest.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i := range cases {
-				c := &cases[i]
-				t.Run(c.Name(), func(t *testing.T) {
-					synctest.Test(t, func(t *testing.T) {
-						link := mdnstest.NewLink(mdnstest.LinkConfig{})
-						h1, h2 := link.AddHost("h1"), link.AddHost("h2")
-						stop := w(t, link, h1)
-						stdout, stderr, code := runCase(*c, h2, false)
-						stop()
-						h1.Close()
-						h2.Close()
-						link.Close()
-						if *update {
-							c.Stdout, c.Stderr, c.Exit = stdout, stderr, code
-							return
-						}
-						if stdout != c.Stdout || stderr != c.Stderr || code != c.Exit {
-							t.Errorf("%s:%d: $ %s\ngot stdout:\n%sstderr:\n%sexit %d\nwant stdout:\n%sstderr:\n%sexit %d",
-								file, c.Line, clitest.Join(append([]string{c.Program}, c.Args...)), stdout, stderr, code, c.Stdout, c.Stderr, c.Exit)
-						}
-					})
-				})
-			}
-			if *update {
-				if err := os.WriteFile(file, clitest.Format(cases), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+		w := worlds[base]
+		if w == nil {
+			t.Fatalf("%s: no world named %q in worlds", file, base)
+		}
+		synctest.Test(t, func(t *testing.T) {
+			link := mdnstest.NewLink(mdnstest.LinkConfig{})
+			h1, h2 := link.AddHost("h1"), link.AddHost("h2")
+			stop := w(t, link, h1)
+			r.Stdout, r.Stderr, r.Exit = runCase(c, h2, false)
+			stop()
+			h1.Close()
+			h2.Close()
+			link.Close()
 		})
-	}
+		return r
+	})
 }
