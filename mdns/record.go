@@ -1,9 +1,6 @@
 package mdns
 
 import (
-	"bytes"
-	"strings"
-
 	"github.com/miekg/dns"
 )
 
@@ -62,13 +59,6 @@ func rdata(rr dns.RR, canon bool) []byte {
 	return buf[11:off]
 }
 
-// sameRecord reports whether a and b are the same resource record: same
-// name, type, class and RDATA (TTL and the cache-flush bit do not count).
-func sameRecord(a, b dns.RR) bool {
-	return keyOf(a) == keyOf(b) && classOf(a) == classOf(b) &&
-		bytes.Equal(rdata(a, true), rdata(b, true))
-}
-
 // withTTL returns a copy of rr with the given TTL and cache-flush bit.
 func withTTL(rr dns.RR, ttl uint32, flush bool) dns.RR {
 	c := dns.Copy(rr)
@@ -81,20 +71,6 @@ func withTTL(rr dns.RR, ttl uint32, flush bool) dns.RR {
 	return c
 }
 
-// typeName is for messages and logs.
-func typeName(t uint16) string {
-	if s, ok := dns.TypeToString[t]; ok {
-		return s
-	}
-	return "TYPE?"
-}
-
 func hdr(name string, typ uint16, ttl uint32) dns.RR_Header {
 	return dns.RR_Header{Name: name, Rrtype: typ, Class: dns.ClassINET, Ttl: ttl}
-}
-
-// isDNSSDMeta reports whether name is the service-type enumeration name of
-// RFC 6763 §9 for some domain.
-func isDNSSDMeta(name string) bool {
-	return strings.HasPrefix(canonical(name), "_services._dns-sd._udp.")
 }

@@ -19,10 +19,9 @@ const (
 
 // respOpts says how records are written into a response.
 type respOpts struct {
-	id        uint16
-	questions []dns.Question
-	goodbye   bool // TTL 0 (RFC 6762 §10.1)
-	legacy    bool // TTL at most 10 s, no cache-flush bit (RFC 6762 §6.7)
+	id      uint16
+	goodbye bool // TTL 0 (RFC 6762 §10.1)
+	legacy  bool // TTL at most 10 s, no cache-flush bit (RFC 6762 §6.7)
 }
 
 // legacyTTL caps TTLs in answers to legacy unicast queriers (RFC 6762

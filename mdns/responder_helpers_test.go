@@ -120,8 +120,6 @@ func flush(rr dns.RR) bool { return rr.Header().Class&0x8000 != 0 }
 
 type hostOpt func(*mdns.Config)
 
-func v4only(c *mdns.Config) { c.DisableIPv6 = true }
-
 // listen starts a Conn on h, IPv4 only unless told otherwise, with a
 // seeded random source.
 func listen(t *testing.T, h *mdnstest.Host, opts ...hostOpt) *mdns.Conn {

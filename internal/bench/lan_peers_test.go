@@ -142,13 +142,12 @@ func poll(timeout time.Duration, cond func() bool) (time.Time, bool) {
 // browser runs one Browse in the background and records when each
 // instance was first added and removed.
 type browser struct {
-	mu       sync.Mutex
-	added    map[string]time.Time
-	removed  map[string]time.Time
-	cancel   context.CancelFunc
-	done     chan struct{}
-	err      error
-	startErr error
+	mu      sync.Mutex
+	added   map[string]time.Time
+	removed map[string]time.Time
+	cancel  context.CancelFunc
+	done    chan struct{}
+	err     error
 }
 
 func startBrowse(c *mdns.Conn, typ string) *browser {

@@ -117,7 +117,6 @@ func addr(t *testing.T, h *mdnstest.Host, ifName string, pred func(netip.Addr) b
 }
 
 func is4(a netip.Addr) bool   { return a.Is4() }
-func isLL(a netip.Addr) bool  { return a.Is6() && a.IsLinkLocalUnicast() }
 func isULA(a netip.Addr) bool { return a.Is6() && !a.IsLinkLocalUnicast() }
 
 func must[T any](v T, err error) T {
