@@ -20,21 +20,7 @@ import (
 // and port is an update.
 func TestBrowseEndToEnd(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		link := mdnstest.NewLink(mdnstest.LinkConfig{})
-		h1, h2 := link.AddHost("h1"), link.AddHost("h2")
-		defer link.Close()
-		defer h1.Close()
-		defer h2.Close()
-		c1, err := mdns.Listen(mdns.Config{Network: h1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c1.Close()
-		c2, err := mdns.Listen(mdns.Config{Network: h2})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c2.Close()
+		_, c1, c2 := twoHosts(t)
 
 		start := time.Now()
 		type rec struct {
@@ -111,21 +97,7 @@ func TestBrowseEndToEnd(t *testing.T) {
 // ignores such names, as DNS-SD instances are one label (RFC 6763 §4.1).
 func TestBrowseDottedInstances(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		link := mdnstest.NewLink(mdnstest.LinkConfig{})
-		h1, h2 := link.AddHost("h1"), link.AddHost("h2")
-		defer link.Close()
-		defer h1.Close()
-		defer h2.Close()
-		c1, err := mdns.Listen(mdns.Config{Network: h1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c1.Close()
-		c2, err := mdns.Listen(mdns.Config{Network: h2})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c2.Close()
+		link, c1, c2 := twoHosts(t)
 		if _, err := c1.Register(context.Background(), mdns.Service{
 			Instance: "go.micro.srv.greeter", Type: "_services", Domain: "micro", Port: 9999, DottedInstance: true,
 		}); err != nil {
@@ -157,4 +129,23 @@ func TestBrowseDottedInstances(t *testing.T) {
 			t.Errorf("plain browse: %q, want nothing", got)
 		}
 	})
+}
+
+// twoHosts starts a Conn on each of hosts h1 and h2 of a new link; all of it
+// is closed when the test ends.
+func twoHosts(t *testing.T) (*mdnstest.Link, *mdns.Conn, *mdns.Conn) {
+	t.Helper()
+	link := mdnstest.NewLink(mdnstest.LinkConfig{})
+	t.Cleanup(func() { link.Close() })
+	var conns [2]*mdns.Conn
+	for i, name := range []string{"h1", "h2"} {
+		h := link.AddHost(name)
+		c, err := mdns.Listen(mdns.Config{Network: h})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close(); h.Close() })
+		conns[i] = c
+	}
+	return link, conns[0], conns[1]
 }

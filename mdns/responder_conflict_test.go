@@ -100,34 +100,6 @@ func TestRegisterRenamesOnProbeConflict(t *testing.T) {
 	})
 }
 
-// The host name is renamed "h1-2" when another host answers for it.
-func TestRegisterRenamesHostOnConflict(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		link := mdnstest.NewLink(mdnstest.LinkConfig{})
-		h1 := link.AddHost("h1")
-		defer h1.Close()
-		c := listen(t, h1)
-		start := time.Now()
-		res := registerAsync(c, svc("My Service"))
-		waitProbe(t, link, start)
-		m := new(dns.Msg)
-		m.Response = true
-		m.Answer = []dns.RR{&dns.A{Hdr: dns.RR_Header{Name: "h1.local.", Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 120}, A: []byte{10, 0, 0, 200}}}
-		inject(t, link, peer4, group4, m)
-		r := <-res
-		if r.err != nil {
-			t.Fatal(r.err)
-		}
-		if c.HostName() != "h1-2" || r.g.Instance() != "My Service" {
-			t.Fatalf("host %q instance %q, want h1-2 and the same instance", c.HostName(), r.g.Instance())
-		}
-		anns := withRR(responses(sent(t, link, "h1", start)), inst, dns.TypeSRV)
-		if len(anns) == 0 || findRR(anns[0].m.Answer, inst, dns.TypeSRV).(*dns.SRV).Target != "h1-2.local." {
-			t.Fatal("announced SRV does not point at h1-2.local.")
-		}
-	})
-}
-
 // RFC 6762 §8.2: simultaneous probes are decided by comparing the
 // proposed records; the loser waits 1 s and probes again, the winner
 // goes on, identical records are no conflict.
@@ -444,19 +416,22 @@ func TestResponderYieldsReverseNames(t *testing.T) {
 	})
 }
 
-// RFC 6762 §9 compares record sets. Another responder defending our host
-// name with only some of our addresses — a co-resident avahi-daemon that
-// publishes fewer of this machine's addresses — holds the name: we rename
-// to h1-2 rather than keep it and make Avahi rename itself. A response
-// with exactly our set is no conflict.
-func TestRegisterHostAddressSubsetIsConflict(t *testing.T) {
+// The host name is renamed "h1-2" when another host answers for it — also
+// when its answer holds only some of our addresses: RFC 6762 §9 compares
+// record sets, and a co-resident avahi-daemon publishing fewer of this
+// machine's addresses under the same host name holds the name (we rename
+// rather than make Avahi rename itself). A response with exactly our set
+// is no conflict.
+func TestRegisterHostConflict(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
+		a        string
 		aaaa     []string
 		wantHost string
 	}{
-		{"subset", []string{"fd00::1"}, "h1-2"},
-		{"identical", []string{"fd00::1", "fe80::1"}, "h1"},
+		{"other address", "10.0.0.200", nil, "h1-2"},
+		{"subset of ours", "10.0.0.1", []string{"fd00::1"}, "h1-2"},
+		{"identical", "10.0.0.1", []string{"fd00::1", "fe80::1"}, "h1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
@@ -469,7 +444,7 @@ func TestRegisterHostAddressSubsetIsConflict(t *testing.T) {
 				waitProbe(t, link, start)
 				m := new(dns.Msg)
 				m.Response = true
-				m.Answer = []dns.RR{&dns.A{Hdr: dns.RR_Header{Name: "h1.local.", Rrtype: dns.TypeA, Class: dns.ClassINET | 0x8000, Ttl: 120}, A: []byte{10, 0, 0, 1}}}
+				m.Answer = []dns.RR{&dns.A{Hdr: dns.RR_Header{Name: "h1.local.", Rrtype: dns.TypeA, Class: dns.ClassINET | 0x8000, Ttl: 120}, A: netip.MustParseAddr(tc.a).AsSlice()}}
 				for _, a := range tc.aaaa {
 					m.Answer = append(m.Answer, &dns.AAAA{Hdr: dns.RR_Header{Name: "h1.local.", Rrtype: dns.TypeAAAA, Class: dns.ClassINET | 0x8000, Ttl: 120}, AAAA: netip.MustParseAddr(a).AsSlice()})
 				}
@@ -478,8 +453,12 @@ func TestRegisterHostAddressSubsetIsConflict(t *testing.T) {
 				if r.err != nil {
 					t.Fatal(r.err)
 				}
-				if got := c.HostName(); got != tc.wantHost {
-					t.Fatalf("host %q, want %q (our addresses: %v)", got, tc.wantHost, h1.Addrs("eth0"))
+				if got := c.HostName(); got != tc.wantHost || r.g.Instance() != "My Service" {
+					t.Fatalf("host %q instance %q, want %q and the same instance (our addresses: %v)", got, r.g.Instance(), tc.wantHost, h1.Addrs("eth0"))
+				}
+				anns := withRR(responses(sent(t, link, "h1", start)), inst, dns.TypeSRV)
+				if len(anns) == 0 || findRR(anns[0].m.Answer, inst, dns.TypeSRV).(*dns.SRV).Target != tc.wantHost+".local." {
+					t.Fatalf("announced SRV does not point at %s.local.", tc.wantHost)
 				}
 			})
 		})
