@@ -14,13 +14,13 @@ import (
 
 // avahiResolved waits until the avahi-browse -rpk watcher w has printed an
 // "=" line for instance on both IPv4 and IPv6 and returns those lines.
-func avahiResolved(t *testing.T, w *testlan.Proc, instance string, timeout time.Duration) []avahiLine {
+func avahiResolved(t *testing.T, w *testlan.Proc, instance string, timeout time.Duration) []testlan.AvahiLine {
 	t.Helper()
-	var res []avahiLine
+	var res []testlan.AvahiLine
 	ok := poll(timeout, func() bool {
-		res = avahiFind(parseAvahi(w.Output()), "=", instance)
-		return slices.ContainsFunc(res, func(l avahiLine) bool { return l.Proto == "IPv4" }) &&
-			slices.ContainsFunc(res, func(l avahiLine) bool { return l.Proto == "IPv6" })
+		res = testlan.FindAvahi(testlan.ParseAvahiBrowse(w.Output()), "=", instance)
+		return slices.ContainsFunc(res, func(l testlan.AvahiLine) bool { return l.Proto == "IPv4" }) &&
+			slices.ContainsFunc(res, func(l testlan.AvahiLine) bool { return l.Proto == "IPv6" })
 	})
 	if !ok {
 		t.Fatalf("avahi-browse did not resolve %q over IPv4 and IPv6 within %v:\n%s", instance, timeout, w.Output())
@@ -33,9 +33,9 @@ func avahiResolved(t *testing.T, w *testlan.Proc, instance string, timeout time.
 func avahiRemoved(t *testing.T, w *testlan.Proc, instance string, since time.Time, timeout time.Duration) time.Duration {
 	t.Helper()
 	ok := poll(timeout, func() bool {
-		rm := avahiFind(parseAvahi(w.Output()), "-", instance)
-		return slices.ContainsFunc(rm, func(l avahiLine) bool { return l.Proto == "IPv4" }) &&
-			slices.ContainsFunc(rm, func(l avahiLine) bool { return l.Proto == "IPv6" })
+		rm := testlan.FindAvahi(testlan.ParseAvahiBrowse(w.Output()), "-", instance)
+		return slices.ContainsFunc(rm, func(l testlan.AvahiLine) bool { return l.Proto == "IPv4" }) &&
+			slices.ContainsFunc(rm, func(l testlan.AvahiLine) bool { return l.Proto == "IPv6" })
 	})
 	d := time.Since(since)
 	if !ok {
@@ -112,7 +112,7 @@ func TestLANAvahiResolvesOurService(t *testing.T) {
 		if d > 2*time.Second {
 			t.Errorf("Avahi removed the instance %v after Deregister, want ≤ 2s (goodbye + 1 s, RFC 6762 §10.1)", d)
 		}
-		if rm := avahiFind(parseAvahi(w.Output()), "-", svcB.Instance); len(rm) > 0 {
+		if rm := testlan.FindAvahi(testlan.ParseAvahiBrowse(w.Output()), "-", svcB.Instance); len(rm) > 0 {
 			t.Errorf("Deregister of %q removed %q too: %+v", svcA.Instance, svcB.Instance, rm)
 		}
 		// Goodbye on Close: B goes.

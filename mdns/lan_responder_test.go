@@ -61,13 +61,13 @@ func TestLANSameNameTwoHosts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		lines := parseAvahi(out)
+		lines := testlan.ParseAvahiBrowse(out)
 		for name, want := range map[string]struct {
 			host string
 			port int
 			txt  string
 		}{reg.Instance(): {"gohost.local", 8002, "who=self"}, annName: {"h1.local", 8001, "who=h1"}} {
-			res := avahiFind(lines, "=", name)
+			res := testlan.FindAvahi(lines, "=", name)
 			if len(res) == 0 {
 				t.Errorf("avahi-browse on h2 did not resolve %q:\n%s", name, out)
 			}
@@ -115,7 +115,7 @@ func TestLANAvahiSameHost(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res := avahiFind(parseAvahi(out), "=", "Beside Avahi")
+			res := testlan.FindAvahi(testlan.ParseAvahiBrowse(out), "=", "Beside Avahi")
 			if len(res) == 0 {
 				t.Errorf("Avahi on %s did not resolve our service:\n%s", h.Name, out)
 			}
@@ -163,7 +163,7 @@ func TestLANAvahiSameHostName(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res := avahiFind(parseAvahi(out), "=", "Same Host")
+		res := testlan.FindAvahi(testlan.ParseAvahiBrowse(out), "=", "Same Host")
 		if len(res) == 0 {
 			t.Fatalf("Avahi on h1 did not resolve our service:\n%s", out)
 		}

@@ -88,42 +88,7 @@ func zcEvent(out, kind, prefix string) (time.Time, bool) {
 // avahiSeen reports whether avahi-browse -p output has a line of kind
 // ("+", "=", "-") for instance name.
 func avahiSeen(out, kind, name string) bool {
-	for _, line := range strings.Split(out, "\n") {
-		f := strings.Split(line, ";")
-		if len(f) >= 6 && f[0] == kind && avahiUnescape(f[3]) == name {
-			return true
-		}
-	}
-	return false
-}
-
-// avahiUnescape undoes avahi_escape_label: \. \\ and \DDD (decimal byte).
-func avahiUnescape(s string) string {
-	var b []byte
-	for i := 0; i < len(s); i++ {
-		if s[i] != '\\' || i+1 >= len(s) {
-			b = append(b, s[i])
-			continue
-		}
-		if i+3 < len(s) && isDigits(s[i+1:i+4]) {
-			n, _ := strconv.Atoi(s[i+1 : i+4])
-			b = append(b, byte(n))
-			i += 3
-			continue
-		}
-		b = append(b, s[i+1])
-		i++
-	}
-	return string(b)
-}
-
-func isDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
+	return len(testlan.FindAvahi(testlan.ParseAvahiBrowse(out), kind, name)) > 0
 }
 
 // poll calls cond every 2 ms until it holds or timeout passes, and returns
