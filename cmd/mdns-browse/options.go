@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -59,13 +58,8 @@ func parseOptions(args []string, stdout, stderr io.Writer) (o *options, code int
 	fs.BoolVarP(&o.resolve, "resolve", "r", false, "")
 	fs.BoolVarP(&o.json, "json", "j", false, "")
 	fs.BoolVarP(&o.parseable, "parseable", "p", false, "")
-	version := fs.Bool("version", false, "")
 	if code, ok := cli.Parse(fs, args, usage, stdout, stderr); !ok {
 		return nil, code, false
-	}
-	if *version {
-		fmt.Fprint(stdout, cli.VersionLine(name))
-		return nil, cli.ExitOK, false
 	}
 	fail := func(format string, args ...any) (*options, int, bool) {
 		return nil, cli.Usagef(stderr, name, format, args...), false

@@ -40,13 +40,18 @@ func NewFlagSet(name string) *pflag.FlagSet {
 	return fs
 }
 
-// Parse parses args with fs. For --help it prints usage on stdout (the
-// user asked for it: it is the output) and returns ExitOK; for a bad flag
-// it prints the error and a pointer to --help on stderr and returns
-// ExitUsage. ok is true when the command should go on.
+// Parse defines --version on fs and parses args. For --help it prints
+// usage on stdout (the user asked for it: it is the output) and returns
+// ExitOK, for --version the version line; for a bad flag it prints the
+// error and a pointer to --help on stderr and returns ExitUsage. ok is
+// true when the command should go on.
 func Parse(fs *pflag.FlagSet, args []string, usage string, stdout, stderr io.Writer) (code int, ok bool) {
+	version := fs.Bool("version", false, "")
 	err := fs.Parse(args)
 	switch {
+	case err == nil && *version:
+		fmt.Fprint(stdout, VersionLine(fs.Name()))
+		return ExitOK, false
 	case err == nil:
 		return ExitOK, true
 	case errors.Is(err, pflag.ErrHelp):
