@@ -48,7 +48,7 @@ func TestLANGoMicroInterop(t *testing.T) {
 			testlan.SkipOrFail(t, "%s", p)
 		}
 	}
-	// go-micro v4 and v5 (go-micro.dev/v4 v4.11.0, go-micro.dev/v5 v5.3.0)
+	// go-micro v4 and v5 (go-micro.dev/v4 v4.11.0, go-micro.dev/v5 v5.30.0)
 	// share the wire code; v6 is not available from the module proxy.
 	for _, version := range []string{"v4", "v5"} {
 		t.Run(version, func(t *testing.T) { testGoMicroInterop(t, version) })

@@ -8,7 +8,7 @@ import (
 )
 
 func init() {
-	versions["v5"] = func(t time.Duration) peer { return v5peer{registry.NewRegistry(registry.Timeout(t))} }
+	versions["v5"] = func(t time.Duration) peer { return v5peer{registry.NewMDNSRegistry(registry.Timeout(t))} }
 }
 
 // v5peer is go-micro v5's mDNS registry.
