@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/netip"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -298,7 +299,11 @@ func TestSlowSubscriber(t *testing.T) {
 				t.Fatalf("the reading subscriber has %q after %d registrations", ev.Instances, i+1)
 			}
 		}
-		inst.Deregister(stuck) // joins its goroutine, blocked sending
+		inst.Deregister(stuck) // ends its goroutine, blocked sending
+		synctest.Wait()
+		if g := goroutines("(*Instancer).deliver"); len(g) != 1 {
+			t.Errorf("after Deregister of one of two subscribers, %d delivering goroutines:\n%s", len(g), strings.Join(g, "\n"))
+		}
 		if ev := <-stuck; len(ev.Instances) != 0 {
 			t.Errorf("the stuck subscriber's first event: %q, want none", ev.Instances)
 		}
@@ -429,6 +434,10 @@ func TestStop(t *testing.T) {
 		inst.Register(ch)
 		inst.Stop()
 		inst.Stop()
+		synctest.Wait()
+		if g := goroutines("(*Instancer)"); len(g) != 0 {
+			t.Errorf("goroutines left after Stop:\n%s", strings.Join(g, "\n"))
+		}
 		late := make(chan sd.Event, 1)
 		inst.Register(late)
 		if ev := <-late; !slices.Equal(ev.Instances, []string{"10.0.0.1:8001"}) {
@@ -456,4 +465,25 @@ func TestInvalidServiceIsNotRetried(t *testing.T) {
 			t.Error("the Instancer still retries a refused name")
 		}
 	})
+}
+
+// goroutines lists the goroutines running a function of this package
+// whose name starts with fn, e.g. "(*Instancer).deliver": the leak check.
+func goroutines(fn string) []string {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	var out []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "github.com/mdnskit/mdnskit/adapters/gokit."+fn) {
+			out = append(out, g)
+		}
+	}
+	return out
 }

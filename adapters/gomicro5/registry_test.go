@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -310,6 +312,10 @@ func TestCloseAndStop(t *testing.T) {
 		}
 		w1.Stop()
 		w1.Stop()
+		synctest.Wait()
+		if g := goroutines("github.com/mdnskit/mdnskit/adapters/gomicro5.(*watcher)"); len(g) != 1 {
+			t.Errorf("%d watcher goroutines after one of two watchers stopped:\n%s", len(g), strings.Join(g, "\n"))
+		}
 		if _, err := w1.Next(); !errors.Is(err, registry.ErrWatcherStopped) {
 			t.Errorf("Next after Stop: %v", err)
 		}
@@ -321,6 +327,12 @@ func TestCloseAndStop(t *testing.T) {
 		}
 		if err := r.Close(); err != nil {
 			t.Fatal(err)
+		}
+		synctest.Wait()
+		for _, fn := range []string{"github.com/mdnskit/mdnskit/adapters/gomicro5.", "github.com/mdnskit/mdnskit/domains.", "github.com/mdnskit/mdnskit/mdns."} {
+			if g := goroutines(fn); len(g) != 0 {
+				t.Errorf("goroutines left after Close:\n%s", strings.Join(g, "\n"))
+			}
 		}
 		if _, err := w2.Next(); !errors.Is(err, registry.ErrWatcherStopped) {
 			t.Errorf("Next after Close: %v", err)
@@ -406,4 +418,25 @@ func show(svcs []*registry.Service) string {
 		}
 	}
 	return fmt.Sprint(out)
+}
+
+// goroutines lists the goroutines running a function whose name starts
+// with fn, other than the test's own: the leak check.
+func goroutines(fn string) []string {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	var out []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "\n"+fn) && !strings.Contains(g, ".TestCloseAndStop") {
+			out = append(out, g)
+		}
+	}
+	return out
 }
