@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/netip"
 	"runtime"
 	"slices"
@@ -244,6 +245,25 @@ func TestInstanceFormat(t *testing.T) {
 			t.Errorf("instance(%q) = %q, %v; want %q", addr, got, ok, want)
 		}
 	}
+}
+
+// Node addresses come from other hosts (mDNS) or a shared store (etcd):
+// whatever they hold, instance never panics, and what it accepts is a
+// host:port that splits and joins back to itself.
+func FuzzInstance(f *testing.F) {
+	for _, seed := range []string{"10.0.0.1:80", "[fd00::1]:80", "[fe80::1%eth0]:8080", "host:443", "[::1", "a:b:c", ":"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, addr string) {
+		got, ok := instance(addr)
+		if !ok {
+			return
+		}
+		host, port, err := net.SplitHostPort(got)
+		if err != nil || host == "" || port == "" || net.JoinHostPort(host, port) != got {
+			t.Errorf("instance(%q) = %q, which does not split and join back (%q, %q, %v)", addr, got, host, port, err)
+		}
+	})
 }
 
 // go-kit's own chain over the Instancer: sd.NewEndpointer and a round

@@ -394,6 +394,28 @@ func TestNodeID(t *testing.T) {
 	}
 }
 
+// Whatever id a go-micro server makes up, the id published is one the
+// flavour accepts, and mapping it again changes nothing.
+func FuzzNodeID(f *testing.F) {
+	f.Add("go.micro.srv.greeter-1b4e28ba-2fa1-11d2-883f-0016d3cca427")
+	f.Add("helloworld-1b4e28ba-2fa1-11d2-883f-0016d3cca427")
+	f.Add("ünïcödé (x);y")
+	f.Fuzz(func(t *testing.T, id string) {
+		for _, fl := range []domains.Flavour{domains.Micro, domains.DNSSD} {
+			got := nodeID(id, fl)
+			if id == "" {
+				continue
+			}
+			if err := domains.ValidateNodeID(got, fl); err != nil {
+				t.Errorf("nodeID(%q, %v) = %q: %v", id, fl, got, err)
+			}
+			if again := nodeID(got, fl); again != got {
+				t.Errorf("nodeID(%q, %v) = %q, then %q", id, fl, got, again)
+			}
+		}
+	})
+}
+
 // go-micro's model survives the trip through domains' and back, nil and
 // empty kept apart.
 func TestConvertRoundTrip(t *testing.T) {
