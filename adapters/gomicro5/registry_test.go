@@ -349,6 +349,40 @@ func TestCloseAndStop(t *testing.T) {
 	})
 }
 
+// registry.Timeout bounds a call: a first read waits at least 0.5 s for
+// the link, so 100 ms is too short for it, and ends in the deadline; a
+// RegisterTTL under the 1 s domains accepts is raised to it.
+func TestTimeoutAndTTL(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newNet(t, 2, micro, registry.Timeout(100*time.Millisecond))
+		start := time.Now()
+		if _, err := tn.regs[1].GetService("greeter"); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("first GetService with a 100ms Timeout: %v, want the deadline", err)
+		}
+		if d := time.Since(start); d != 100*time.Millisecond {
+			t.Errorf("it returned after %v", d)
+		}
+		if err := tn.regs[1].Init(registry.Timeout(0)); err != nil { // back to the default
+			t.Fatal(err)
+		}
+		if _, err := tn.regs[1].GetService("greeter"); !errors.Is(err, registry.ErrNotFound) {
+			t.Errorf("GetService with the default Timeout: %v, want registry.ErrNotFound", err)
+		}
+		if err := tn.regs[0].Register(greeter("greeter-1", nil), registry.RegisterTTL(10*time.Millisecond)); err == nil {
+			t.Error("Register with a 100ms Timeout succeeded: probing takes 0.75 s")
+		}
+		if err := tn.regs[0].Init(registry.Timeout(0)); err != nil {
+			t.Fatal(err)
+		}
+		if err := tn.regs[0].Register(greeter("greeter-1", nil), registry.RegisterTTL(10*time.Millisecond)); err != nil {
+			t.Errorf("Register with RegisterTTL 10ms: %v", err)
+		}
+		if err := tn.regs[0].Register(nil); !errors.Is(err, errNilService) {
+			t.Errorf("Register(nil): %v", err)
+		}
+	})
+}
+
 // A registry never used opens nothing, and its Close has nothing to do.
 func TestUnusedRegistry(t *testing.T) {
 	r := NewRegistry(Config(domains.Config{Flavour: domains.Micro, MDNS: mdns.Config{Network: mdnstest.NewHost(mdnstest.HostConfig{})}}))
