@@ -40,9 +40,9 @@ func NewRegistry(opts ...registry.Option) *Registry {
 	return &Registry{opts: *registry.NewOptions(opts...), watchers: make(map[*watcher]struct{})}
 }
 
-// Init applies options. Timeout, Domain and Logger apply to later calls;
-// Config only before first use: after it Init changes nothing and returns
-// ErrConfigInUse.
+// Init applies options. Timeout and Domain apply to later calls; Config
+// and Logger are read when the registry opens, on first use: changing
+// Config after that changes nothing and returns ErrConfigInUse.
 func (r *Registry) Init(opts ...registry.Option) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -127,9 +127,10 @@ func (r *Registry) open() (*domains.Registry, error) {
 	return reg, nil
 }
 
-// call is what every method needs: the open registry, a context bounded
-// by the registry's Timeout, the call's domain, and the domain it names
-// (normalised, for telling mirrored nodes on reads).
+// call is what every method needs: the open registry, the call's context
+// (bounded by the registry's Timeout but for watches), the call's domain,
+// and the domain it names (normalised, for telling mirrored nodes on
+// reads).
 type call struct {
 	reg     *domains.Registry
 	ctx     context.Context
