@@ -73,4 +73,16 @@
 // Addresses: only the port of Node.Address is used on registration; the
 // addresses published are the host's own on each interface (RFC 6762
 // §6.2), which is what a client on that link can reach.
+//
+// # Past one link: merged views
+//
+// A [Merged] reads several registries — [Source]s: a Registry per link,
+// the etcd registry of module github.com/mdnskit/mdnskit/etcd — as one,
+// with the rules of Istio's aggregate registry: each service (domain,
+// name, version) once, each node once with the sources it came from and
+// its address in each, an authoritative source (etcd) winning over mDNS
+// for the same node id and otherwise the first seen, disagreements
+// reported ([MergedNode].Conflicts), a failing source's nodes kept and
+// marked stale, and a first read that waits for each source at most a
+// bounded time. It only reads: nothing it sees is published anywhere.
 package domains
