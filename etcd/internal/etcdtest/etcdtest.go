@@ -251,3 +251,39 @@ func tail(path string) string {
 	}
 	return string(b)
 }
+
+// WriteMetrics are the counters of etcd's /metrics that count writes and
+// lease traffic, for the benchmarks.
+var WriteMetrics = []string{
+	"etcd_mvcc_put_total",
+	"etcd_mvcc_delete_total",
+	"etcd_mvcc_txn_total",
+	"etcd_server_proposals_committed_total",
+	"etcd_debugging_lease_granted_total",
+	"etcd_debugging_lease_revoked_total",
+	"etcd_debugging_lease_renewed_total",
+}
+
+// Counters returns WriteMetrics, failing t if etcd cannot be read.
+func (s *Server) Counters(t testing.TB) map[string]float64 {
+	t.Helper()
+	all, err := s.Metrics()
+	if err != nil {
+		t.Fatalf("etcdtest: metrics: %v", err)
+	}
+	out := map[string]float64{}
+	for _, m := range WriteMetrics {
+		out[m] = all[m]
+	}
+	return out
+}
+
+// Delta renders the change of WriteMetrics between two Counters, one
+// "name +N" per line.
+func Delta(before, after map[string]float64) string {
+	var b strings.Builder
+	for _, m := range WriteMetrics {
+		fmt.Fprintf(&b, "  %-40s %+.0f\n", m, after[m]-before[m])
+	}
+	return b.String()
+}
