@@ -51,9 +51,9 @@ type Config struct {
 	Links []Link
 	// Site names this bridge's site (MetaSite); required.
 	Site string
-	// Domains are the domains mirrored; empty means the links' default
-	// (for a DNS-SD registry "local", which is also its global domain and
-	// so holds every domain's registrations).
+	// Domains are the domains mirrored; empty means "local" (for a DNS-SD
+	// registry also its global domain, which holds every domain's
+	// registrations).
 	Domains []string
 	// Services limits the mirror to these service names; empty means all.
 	Services []string
@@ -147,7 +147,7 @@ func New(cfg Config) (*Bridge, error) {
 		cfg.RetryMax = max(time.Second, cfg.RetryMin)
 	}
 	if len(cfg.Domains) == 0 {
-		cfg.Domains = []string{""}
+		cfg.Domains = []string{"local"}
 	}
 	return &Bridge{
 		cfg:     cfg,
@@ -176,6 +176,16 @@ func (b *Bridge) log(format string, args ...any) {
 func (b *Bridge) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for _, l := range b.cfg.Links {
+		// Each link is read through a merged view of its own, so that a
+		// link source that fails keeps its nodes (stale) instead of
+		// having them deleted from the Target, and is read again
+		// correctly when it recovers.
+		m, err := domains.NewMerged(domains.MergedConfig{Sources: []domains.MergedSource{{Name: l.Name, Source: l.Source}}, Logf: b.cfg.Logf})
+		if err != nil {
+			return err
+		}
+		defer m.Close()
+		l := Link{Name: l.Name, Source: m}
 		for _, d := range b.cfg.Domains {
 			services := b.cfg.Services
 			if len(services) == 0 {
@@ -205,8 +215,9 @@ func (b *Bridge) follow(ctx context.Context, l Link, domain, service string) {
 			return
 		}
 		b.log("bridge: watching %s in %q on %s: %v", orAll(service), domain, l.Name, err)
-		// What this watch reported is no longer known: the next watch
-		// reports it again (a create for every node).
+		// Only a callback that fell thousands of events behind ends a
+		// merged view's Watch. What it reported is no longer known: the
+		// next watch reports it again (a create for every node).
 		for k := range seen {
 			b.forget(l.Name, k)
 		}

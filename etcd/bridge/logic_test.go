@@ -150,3 +150,97 @@ func TestBridgeLogic(t *testing.T) {
 		}
 	})
 }
+
+// failingSource is a domains.Source that can fail: while down, Watch and
+// ListServices return an error; it has the nodes in have.
+type failingSource struct {
+	mu   sync.Mutex
+	down bool
+	fail chan struct{}
+	have []domains.Result
+}
+
+func (f *failingSource) GetService(context.Context, string, string) ([]*domains.Service, error) {
+	return nil, domains.ErrNotFound
+}
+
+func (f *failingSource) ListServices(context.Context, string) ([]*domains.Service, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.down {
+		return nil, errors.New("source down")
+	}
+	var out []*domains.Service
+	for _, r := range f.have {
+		out = append(out, r.Service)
+	}
+	return out, nil
+}
+
+func (f *failingSource) Watch(ctx context.Context, _, _ string, fn func(domains.Result) error) error {
+	f.mu.Lock()
+	if f.down {
+		f.mu.Unlock()
+		return errors.New("source down")
+	}
+	fail := f.fail
+	have := slices.Clone(f.have)
+	f.mu.Unlock()
+	for _, r := range have {
+		fn(r)
+	}
+	select {
+	case <-fail:
+		return errors.New("source down")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (f *failingSource) setDown(down bool, have ...domains.Result) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if down {
+		close(f.fail)
+	} else {
+		f.fail = make(chan struct{})
+		f.have = have
+	}
+	f.down = down
+}
+
+// A link source that fails keeps its nodes in the Target (they are the
+// last known) instead of having them deleted; when it answers again,
+// the nodes it no longer has are deleted.
+func TestBridgeSourceFails(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := &failingSource{fail: make(chan struct{}), have: []domains.Result{
+			res("create", "n1", "10.0.0.1:80", "local", nil), res("create", "n2", "10.0.0.2:80", "local", nil),
+		}}
+		target := &memTarget{nodes: map[string]string{}}
+		b, err := New(Config{Target: target, Site: "berlin", Links: []Link{{"eth0", src}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		go func() { done <- b.Run(ctx) }()
+		time.Sleep(time.Second)
+		both := []string{"local/greeter/n1 1 10.0.0.1:80 site=berlin link=eth0", "local/greeter/n2 1 10.0.0.2:80 site=berlin link=eth0"}
+		if got := target.state(); !slices.Equal(got, both) {
+			t.Fatalf("mirrored %q", got)
+		}
+		src.setDown(true)
+		time.Sleep(30 * time.Second)
+		if got := target.state(); !slices.Equal(got, both) {
+			t.Errorf("while the link source is down: %q, want both kept", got)
+		}
+		src.setDown(false, res("create", "n2", "10.0.0.2:80", "local", nil))
+		time.Sleep(3 * time.Second)
+		if got := target.state(); !slices.Equal(got, both[1:]) {
+			t.Errorf("after the source's return without n1: %q", got)
+		}
+		cancel()
+		<-done
+	})
+}

@@ -91,7 +91,7 @@ func parseOptions(args []string, stdout, stderr io.Writer, e env) (o *options, c
 		o.site = e.hostname()
 	}
 	if len(o.domains) == 0 {
-		o.domains = []string{""} // the registries' default: local (micro for --flavour micro)
+		o.domains = []string{defaultDomain(o)}
 	}
 	for i, d := range o.domains {
 		o.domains[i] = strings.ToLower(strings.TrimSuffix(d, "."))

@@ -92,9 +92,6 @@ func (p *printer) wanted(n *domains.MergedNode) bool {
 }
 
 func (p *printer) add(domain, action string, n *domains.MergedNode) error {
-	if domain == "" {
-		domain = defaultDomain(p.o)
-	}
 	r := newRecord(domain, action, n)
 	if action == domains.ActionDelete {
 		delete(p.state, r.key())
