@@ -26,8 +26,9 @@ type lan struct {
 
 var seed uint64
 
-// newLAN builds a link with n hosts numbered in prefix (10.P.0.0/16).
-func newLAN(t *testing.T, name string, p, n int) *lan {
+// newLAN builds a link with n hosts numbered in prefix (10.P.0.0/16);
+// cacheRecords, if given, bounds each host's mDNS cache.
+func newLAN(t *testing.T, name string, p, n int, cacheRecords ...int) *lan {
 	t.Helper()
 	l := &lan{link: mdnstest.NewLink(mdnstest.LinkConfig{
 		Name:       name,
@@ -37,7 +38,11 @@ func newLAN(t *testing.T, name string, p, n int) *lan {
 	for i := range n {
 		h := l.link.AddHost(fmt.Sprintf("%s%d", name, i+1))
 		seed++
-		r, err := domains.New(domains.Config{MDNS: mdns.Config{Network: h, Rand: rand.New(rand.NewPCG(seed, 1))}, Logf: t.Logf})
+		cfg := mdns.Config{Network: h, Rand: rand.New(rand.NewPCG(seed, 1))}
+		if len(cacheRecords) > 0 {
+			cfg.MaxCacheRecords = cacheRecords[0]
+		}
+		r, err := domains.New(domains.Config{MDNS: cfg, Logf: t.Logf})
 		if err != nil {
 			t.Fatal(err)
 		}

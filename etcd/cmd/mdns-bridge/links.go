@@ -21,6 +21,11 @@ func (o *options) flavourOf() domains.Flavour {
 	return domains.DNSSD
 }
 
+// cacheRecords bounds each link's mDNS cache. A bridge caches a whole
+// link: mdns's default (4096 records, Avahi's) holds about 800 instances
+// with their SRV, TXT and addresses; this holds about 13000.
+const cacheRecords = 65536
+
 // openLinks opens one domains.Registry per interface, so that every node
 // is known with the link it was heard on: the --interface ones, or every
 // up, multicast-capable, non-loopback interface there is at start.
@@ -48,7 +53,7 @@ func openLinks(o *options, e env, stderr io.Writer) ([]bridge.Link, func(), erro
 		}
 	}
 	for _, ifname := range slices.Compact(slices.Clone(names)) {
-		cfg := mdns.Config{Network: e.network, Interfaces: []string{ifname}}
+		cfg := mdns.Config{Network: e.network, Interfaces: []string{ifname}, MaxCacheRecords: cacheRecords}
 		if e.configure != nil {
 			e.configure(&cfg)
 		}
