@@ -3,9 +3,6 @@ package domains
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strings"
-	"sync"
 )
 
 // GetService returns the service name as the merged sources see it in a
@@ -41,12 +38,7 @@ func (m *Merged) ListServices(ctx context.Context, domain string) ([]*Service, e
 	v.mu.Lock()
 	out := v.services("")
 	v.mu.Unlock()
-	slices.SortStableFunc(out, func(a, b *Service) int {
-		if c := strings.Compare(a.Name, b.Name); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Version, b.Version)
-	})
+	sortServices(out)
 	return out, nil
 }
 
@@ -100,7 +92,7 @@ func (m *Merged) WatchNodes(ctx context.Context, domain, service string, fn func
 	if err != nil {
 		return err
 	}
-	w := &mergedWatcher{service: service, wake: make(chan struct{}, 1)}
+	w := newWatchQueue[MergedEvent](service)
 	v.mu.Lock()
 	for _, n := range v.details(service) {
 		w.push(MergedEvent{Action: ActionCreate, Node: n, plain: true})
@@ -112,54 +104,8 @@ func (m *Merged) WatchNodes(ctx context.Context, domain, service string, fn func
 		delete(v.watchers, w)
 		v.mu.Unlock()
 	}()
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-m.ctx.Done():
-			return ErrClosed
-		case <-w.wake:
-		}
-		batch, overflow := w.take()
-		for _, ev := range batch {
-			if err := fn(ev); err != nil {
-				return err
-			}
-		}
-		if overflow {
-			return ErrWatchOverflow
-		}
-	}
+	return w.drain(ctx, m.ctx.Done(), fn)
 }
 
 // mergedWatcher is one WatchNodes call's queue.
-type mergedWatcher struct {
-	service string
-	wake    chan struct{} // capacity 1: "the queue is not empty"
-
-	mu       sync.Mutex
-	queue    []MergedEvent
-	overflow bool
-}
-
-func (w *mergedWatcher) push(ev MergedEvent) {
-	w.mu.Lock()
-	if len(w.queue) >= maxQueue {
-		w.overflow = true
-	} else {
-		w.queue = append(w.queue, ev)
-	}
-	w.mu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
-}
-
-func (w *mergedWatcher) take() ([]MergedEvent, bool) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	q := w.queue
-	w.queue = nil
-	return q, w.overflow
-}
+type mergedWatcher = watchQueue[MergedEvent]

@@ -66,13 +66,19 @@ func (r *Registry) ListServices(ctx context.Context, domain string) ([]*Service,
 	v.mu.Lock()
 	out := v.services("")
 	v.mu.Unlock()
+	sortServices(out)
+	return out, nil
+}
+
+// sortServices sorts services by name and version, as ListServices
+// returns them.
+func sortServices(out []*Service) {
 	slices.SortStableFunc(out, func(a, b *Service) int {
 		if c := strings.Compare(a.Name, b.Name); c != 0 {
 			return c
 		}
 		return strings.Compare(a.Version, b.Version)
 	})
-	return out, nil
 }
 
 func (r *Registry) closedOr(err error) error {

@@ -27,7 +27,7 @@ func (r *Registry) Watch(ctx context.Context, domain, service string, fn func(Re
 	if err != nil {
 		return err
 	}
-	w := &watcher{service: service, wake: make(chan struct{}, 1)}
+	w := newWatchQueue[Result](service)
 	v.mu.Lock()
 	if service == "" {
 		v.ensureAll()
@@ -47,42 +47,34 @@ func (r *Registry) Watch(ctx context.Context, domain, service string, fn func(Re
 		v.mu.Unlock()
 	}()
 
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-r.ctx.Done():
-			return ErrClosed
-		case <-w.wake:
-		}
-		batch, overflow := w.take()
-		for _, res := range batch {
-			if err := fn(res); err != nil {
-				return err
-			}
-		}
-		if overflow {
-			return ErrWatchOverflow
-		}
-	}
+	return w.drain(ctx, r.ctx.Done(), fn)
 }
 
 // watcher is one Watch call's queue.
-type watcher struct {
-	service string
+type watcher = watchQueue[Result]
+
+// watchQueue is the queue of one watch call (Registry.Watch, Merged's
+// WatchNodes): what happened, waiting for the caller's callback, bounded
+// by maxQueue.
+type watchQueue[T any] struct {
+	service string        // "" for all
 	wake    chan struct{} // capacity 1: "the queue is not empty"
 
 	mu       sync.Mutex
-	queue    []Result
+	queue    []T
 	overflow bool
 }
 
-func (w *watcher) push(res Result) {
+func newWatchQueue[T any](service string) *watchQueue[T] {
+	return &watchQueue[T]{service: service, wake: make(chan struct{}, 1)}
+}
+
+func (w *watchQueue[T]) push(v T) {
 	w.mu.Lock()
 	if len(w.queue) >= maxQueue {
 		w.overflow = true
 	} else {
-		w.queue = append(w.queue, res)
+		w.queue = append(w.queue, v)
 	}
 	w.mu.Unlock()
 	select {
@@ -91,10 +83,34 @@ func (w *watcher) push(res Result) {
 	}
 }
 
-func (w *watcher) take() ([]Result, bool) {
+func (w *watchQueue[T]) take() ([]T, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	q := w.queue
 	w.queue = nil
 	return q, w.overflow
+}
+
+// drain calls fn with everything queued, on the calling goroutine, until
+// ctx ends (ctx.Err()), closed is closed (ErrClosed), fn fails (its
+// error) or the queue overflowed (ErrWatchOverflow).
+func (w *watchQueue[T]) drain(ctx context.Context, closed <-chan struct{}, fn func(T) error) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-closed:
+			return ErrClosed
+		case <-w.wake:
+		}
+		batch, overflow := w.take()
+		for _, v := range batch {
+			if err := fn(v); err != nil {
+				return err
+			}
+		}
+		if overflow {
+			return ErrWatchOverflow
+		}
+	}
 }

@@ -25,11 +25,6 @@ import (
 //
 //	MDNS_BENCH=1 go test -v -run BenchBridgeLatency ./bridge/
 //	MDNS_BENCH=1 go test -v -timeout 30m -run BenchIdleWrites ./bridge/   # MDNS_BENCH_IDLE=10m
-func benchOnly(t *testing.T) {
-	if os.Getenv("MDNS_BENCH") != "1" {
-		t.Skip("a measurement: run with MDNS_BENCH=1")
-	}
-}
 
 func envInt(name string, def int) int {
 	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
@@ -108,7 +103,7 @@ func stats(ds []time.Duration) string {
 // end, from Register returning / Deregister starting on the announcing
 // host.
 func TestBenchBridgeLatency(t *testing.T) {
-	benchOnly(t)
+	etcdtest.BenchIdle(t) // skips without MDNS_BENCH=1
 	n := envInt("MDNS_BENCH_NODES", 50)
 	srv := etcdtest.Start(t)
 	kt := watchKeys(t, srv)
@@ -154,12 +149,8 @@ func TestBenchBridgeLatency(t *testing.T) {
 // (MDNS_BENCH_IDLE, 10 minutes) while their host registers them again,
 // unchanged, every 30 s as a go-micro server does.
 func TestBenchIdleWrites(t *testing.T) {
-	benchOnly(t)
+	idle := etcdtest.BenchIdle(t)
 	n := envInt("MDNS_BENCH_NODES", 1000)
-	idle := 10 * time.Minute
-	if d, err := time.ParseDuration(os.Getenv("MDNS_BENCH_IDLE")); err == nil {
-		idle = d
-	}
 	srv := etcdtest.Start(t)
 	// The default cache (4096 records, Avahi's) holds about 800 instances
 	// with their SRV, TXT and addresses; the bridge's host needs more.

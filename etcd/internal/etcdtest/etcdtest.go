@@ -287,3 +287,38 @@ func Delta(before, after map[string]float64) string {
 	}
 	return b.String()
 }
+
+// BenchIdle skips t unless MDNS_BENCH=1 (a measurement, not a test) and
+// returns how long the idle phase of an idle-writes measurement lasts:
+// MDNS_BENCH_IDLE, 10 minutes by default.
+func BenchIdle(t testing.TB) time.Duration {
+	t.Helper()
+	if os.Getenv("MDNS_BENCH") != "1" {
+		t.Skip("a measurement: run with MDNS_BENCH=1")
+	}
+	if d, err := time.ParseDuration(os.Getenv("MDNS_BENCH_IDLE")); err == nil {
+		return d
+	}
+	return 10 * time.Minute
+}
+
+// IdleWrites measures what a registry writes to srv: register runs once,
+// then again every 30 s (go-micro's RegisterInterval) for idle; etcd's
+// write counters are logged for both phases.
+func IdleWrites(t testing.TB, srv *Server, label string, idle time.Duration, register func()) {
+	t.Helper()
+	before := srv.Counters(t)
+	start := time.Now()
+	register()
+	registered := srv.Counters(t)
+	t.Logf("%s: registered in %v; etcd counters:\n%s", label, time.Since(start).Round(time.Millisecond), Delta(before, registered))
+	rounds := 0
+	for end := time.Now().Add(idle); time.Now().Before(end); {
+		time.Sleep(min(30*time.Second, time.Until(end)))
+		if time.Now().Before(end) {
+			register()
+			rounds++
+		}
+	}
+	t.Logf("%s: then %v, registered again %d times unchanged; etcd counters:\n%s", label, idle, rounds, Delta(registered, srv.Counters(t)))
+}
