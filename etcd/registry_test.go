@@ -321,3 +321,21 @@ func TestLostLeaseRegistersAgain(t *testing.T) {
 		t.Error("a registration after the repair wrote again")
 	}
 }
+
+// registryMethods is domains.Registry's method set, which adapters (the
+// go-kit and go-micro ones) and the merged view use: the etcd registry has
+// exactly these signatures.
+type registryMethods interface {
+	Register(ctx context.Context, svc *domains.Service, opts ...domains.RegisterOption) error
+	Deregister(ctx context.Context, svc *domains.Service, domain string) error
+	GetService(ctx context.Context, name, domain string) ([]*domains.Service, error)
+	ListServices(ctx context.Context, domain string) ([]*domains.Service, error)
+	Watch(ctx context.Context, domain, service string, fn func(domains.Result) error) error
+	Close() error
+}
+
+var (
+	_ registryMethods = (*domains.Registry)(nil)
+	_ registryMethods = (*Registry)(nil)
+	_ domains.Source  = (*Registry)(nil)
+)
