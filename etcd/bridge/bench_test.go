@@ -152,9 +152,9 @@ func TestBenchIdleWrites(t *testing.T) {
 	idle := etcdtest.BenchIdle(t)
 	n := envInt("MDNS_BENCH_NODES", 1000)
 	srv := etcdtest.Start(t)
-	// The default cache (4096 records, Avahi's) holds about 800 instances
-	// with their SRV, TXT and addresses; the bridge's host needs more.
-	a := newLAN(t, "a", 1, 2, 16*n)
+	// The default cache (4096 records, Avahi's) does not hold 1000 nodes
+	// with their SRV, TXT and addresses; mdns-bridge uses 65536.
+	a := newLAN(t, "a", 1, 2, 65536)
 	reg, err := etcd.New(etcd.Config{Endpoints: []string{srv.Endpoint}})
 	if err != nil {
 		t.Fatal(err)

@@ -22,8 +22,8 @@ func (o *options) flavourOf() domains.Flavour {
 }
 
 // cacheRecords bounds each link's mDNS cache. A bridge caches a whole
-// link: mdns's default (4096 records, Avahi's) holds about 800 instances
-// with their SRV, TXT and addresses; this holds about 13000.
+// link: with mdns's default (4096 records, Avahi's) 1000 registry nodes on
+// IPv4 and IPv6 did not fit (BENCH.md); this holds 16 times as many.
 const cacheRecords = 65536
 
 // openLinks opens one domains.Registry per interface, so that every node
