@@ -87,8 +87,9 @@ type Network interface {
 	// first listing and the start of the watch is not lost.
 	WatchInterfaces(ctx context.Context, changed func()) error
 	// ListenPacket opens a socket for network "udp4" or "udp6" bound to
-	// the wildcard address on port, sharing the port with other sockets
-	// (SO_REUSEADDR), with multicast loopback on and, on Linux,
-	// IP_MULTICAST_ALL off.
+	// the wildcard address on port, sharing the port with the host's other
+	// mDNS software, with multicast loopback on, and reporting the
+	// receiving interface of every datagram. SystemNetwork's socket
+	// options per platform are documented in the README ("Platforms").
 	ListenPacket(network string, port int) (PacketConn, error)
 }

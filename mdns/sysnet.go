@@ -16,14 +16,16 @@ var ErrUnsupportedNetwork = errors.New("mdns: unsupported network")
 
 // SystemNetwork returns the machine's real network: its host name, its
 // interfaces (watched through rtnetlink on Linux, polled elsewhere) and UDP
-// sockets with packet-info control messages.
-//
-// On Windows the x/net packages cannot report the receiving interface or
-// the destination address of a datagram, so PacketInfo.IfIndex is 0 and
-// PacketInfo.Dst is the zero Addr there.
+// sockets that report the receiving interface and destination address of
+// every datagram (packet-info control messages through x/net on unix,
+// IP_PKTINFO read with WSARecvMsg on Windows). Where a platform cannot,
+// ListenPacket fails with a *SocketOptionError.
 func SystemNetwork() Network { return sysNetwork{} }
 
-type sysNetwork struct{}
+type sysNetwork struct {
+	// setsockopt replaces the system call in tests (nil: the real one).
+	setsockopt func(fd uintptr, level, opt, value int) error
+}
 
 // Hostname returns os.Hostname up to its first dot.
 func (sysNetwork) Hostname() (string, error) {

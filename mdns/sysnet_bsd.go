@@ -3,7 +3,6 @@
 package mdns
 
 import (
-	"fmt"
 	"net"
 
 	"golang.org/x/sys/unix"
@@ -14,22 +13,22 @@ import (
 // mDNSResponder does before every send.
 const (
 	sysPacketInfoSelectsMulticastIf = false
-	sysControlMessagesRequired      = true
+	sysSendPacketInfo               = true
+	sysReadsWSAMsg                  = false
 )
 
-// sysSetSockopts runs before bind. IP_MULTICAST_ALL is Linux-only: the
-// BSDs deliver a group only to the sockets that joined it.
-func sysSetSockopts(fd uintptr, v6 bool) error {
-	s := int(fd)
-	if err := sysSetReuse(s); err != nil {
-		return err
+// sysOptionNumber maps the names of sysSockoptPlan that are set by
+// number (the others x/net sets itself).
+func sysOptionNumber(name string) (level, opt int, ok bool) {
+	switch name {
+	case "SO_REUSEADDR":
+		return unix.SOL_SOCKET, unix.SO_REUSEADDR, true
+	case "SO_REUSEPORT":
+		return sysReusePort()
+	case "IPV6_V6ONLY":
+		return unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, true
 	}
-	if v6 {
-		if err := unix.SetsockoptInt(s, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 1); err != nil {
-			return fmt.Errorf("IPV6_V6ONLY: %w", err)
-		}
-	}
-	return nil
+	return 0, 0, false
 }
 
 func sysInterface(ifIndex int) (*net.Interface, error) { return sysLookupInterface(ifIndex) }

@@ -18,6 +18,11 @@ type sysConn struct {
 	v6 bool
 	p4 *ipv4.PacketConn
 	p6 *ipv6.PacketConn
+	// win reads on Windows, where x/net reports no packet info.
+	win *sysWinReader
+	// share is how the socket shares the port (sysSharePort: it joined
+	// the reuseport group of the socket that holds it).
+	share sysShare
 
 	// mu guards mcastIf, the socket's current multicast interface, on
 	// platforms where the per-packet interface does not steer multicast.
@@ -58,6 +63,9 @@ func (c *sysConn) wanted(info PacketInfo) bool {
 }
 
 func (c *sysConn) readOne(b []byte) (int, PacketInfo, error) {
+	if c.win != nil {
+		return c.win.ReadFrom(b)
+	}
 	var (
 		n       int
 		src     net.Addr
@@ -83,7 +91,7 @@ func (c *sysConn) readOne(b []byte) (int, PacketInfo, error) {
 	}
 	info := PacketInfo{IfIndex: ifIndex}
 	if ua, ok := src.(*net.UDPAddr); ok {
-		info.Src = sysSource(ua, ifIndex)
+		info.Src = sysSource(ua.AddrPort(), ifIndex)
 	}
 	if d, ok := netip.AddrFromSlice(dst); ok {
 		info.Dst = d.Unmap()
@@ -93,16 +101,17 @@ func (c *sysConn) readOne(b []byte) (int, PacketInfo, error) {
 
 // sysSource converts a datagram's source: IPv4-mapped addresses unmapped,
 // and link-local IPv6 addresses zoned with the receiving interface. The
-// kernel sets the source's scope id to the receiving interface and x/net
-// turns it into the interface name through its cached index table.
-func sysSource(ua *net.UDPAddr, ifIndex int) netip.AddrPort {
-	a, ok := netip.AddrFromSlice(ua.IP)
-	if !ok {
+// kernel sets the source's scope id to the receiving interface and the
+// net package turns it into the interface name through its cached index
+// table.
+func sysSource(src netip.AddrPort, ifIndex int) netip.AddrPort {
+	a := src.Addr()
+	if !a.IsValid() {
 		return netip.AddrPort{}
 	}
+	zone := a.Zone()
 	a = a.Unmap()
 	if a.Is6() && (a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast()) {
-		zone := ua.Zone
 		if zone == "" && ifIndex > 0 {
 			zone = strconv.Itoa(ifIndex)
 		}
@@ -110,7 +119,7 @@ func sysSource(ua *net.UDPAddr, ifIndex int) netip.AddrPort {
 	} else {
 		a = a.WithZone("")
 	}
-	return netip.AddrPortFrom(a, uint16(ua.Port))
+	return netip.AddrPortFrom(a, src.Port())
 }
 
 // WriteTo sends b to dst out of interface ifIndex (0: the kernel chooses).
@@ -144,13 +153,13 @@ func (c *sysConn) WriteTo(b []byte, dst netip.AddrPort, ifIndex int) (int, error
 	)
 	if c.v6 {
 		var cm *ipv6.ControlMessage
-		if ifIndex > 0 && sysControlMessagesRequired {
+		if ifIndex > 0 && sysSendPacketInfo {
 			cm = &ipv6.ControlMessage{IfIndex: ifIndex}
 		}
 		n, err = c.p6.WriteTo(b, cm, ua)
 	} else {
 		var cm *ipv4.ControlMessage
-		if ifIndex > 0 && sysControlMessagesRequired {
+		if ifIndex > 0 && sysSendPacketInfo {
 			cm = &ipv4.ControlMessage{IfIndex: ifIndex}
 		}
 		n, err = c.p4.WriteTo(b, cm, ua)

@@ -3,19 +3,25 @@
 package mdns
 
 import (
+	"errors"
 	"net"
 )
 
-// Platforms without socket options (js, wasip1, plan9): sockets work as far
-// as the net package lets them, without port sharing or packet info.
+// js, wasip1 and plan9 have no socket options: their plan cannot be
+// resolved, so ListenPacket fails with a *SocketOptionError.
 const (
 	sysPacketInfoSelectsMulticastIf = false
-	sysControlMessagesRequired      = false
+	sysSendPacketInfo               = false
+	sysReadsWSAMsg                  = false
 )
 
-func sysSetSockopts(uintptr, bool) error { return nil }
+func sysOptionNumber(string) (level, opt int, ok bool) { return 0, 0, false }
+
+func sysSetsockoptInt(uintptr, int, int, int) error { return errors.ErrUnsupported }
 
 func sysInterface(ifIndex int) (*net.Interface, error) { return sysLookupInterface(ifIndex) }
 
 func sysIsAddrInUse(error) bool    { return false }
 func sysIsAddrNotAvail(error) bool { return false }
+
+func sysIsMsgTooBig(error) bool { return false }

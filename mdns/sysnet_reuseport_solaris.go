@@ -1,5 +1,5 @@
 package mdns
 
-// x/sys has no SO_REUSEPORT for Solaris and illumos; SO_REUSEADDR shares
-// multicast ports there.
-func sysSetReusePort(int) error { return nil }
+// x/sys has no SO_REUSEPORT for Solaris and illumos (nor does their plan
+// ask for it).
+func sysReusePort() (level, opt int, ok bool) { return 0, 0, false }

@@ -50,7 +50,7 @@ func TestSysSource(t *testing.T) {
 		{net.UDPAddr{IP: net.ParseIP("fe80::1"), Port: 5353}, 7, "[fe80::1%7]:5353"},
 		{net.UDPAddr{IP: net.ParseIP("fd00::1"), Port: 1234, Zone: "eth0"}, 2, "[fd00::1]:1234"},
 	} {
-		if got := sysSource(&tc.ua, tc.ifIndex).String(); got != tc.want {
+		if got := sysSource(tc.ua.AddrPort(), tc.ifIndex).String(); got != tc.want {
 			t.Errorf("sysSource(%v, %d) = %s, want %s", &tc.ua, tc.ifIndex, got, tc.want)
 		}
 	}
