@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -284,42 +285,67 @@ func TestSysLoopback(t *testing.T) {
 	})
 }
 
-// TestSysSockopts reads back the options ListenPacket sets.
+// TestSysSockopts reads back, from real sockets, every option the table
+// says Linux sets by default, and that SO_REUSEPORT is not among them
+// (TestSysReusePortMisdelivers says why).
 func TestSysSockopts(t *testing.T) {
 	testlan.Loopback(t, func(t *testing.T) {
-		for _, tc := range []struct {
-			network    string
-			level, opt int
-			want       int
-		}{
-			{"udp4", unix.SOL_SOCKET, unix.SO_REUSEADDR, 1},
-			{"udp4", unix.SOL_SOCKET, unix.SO_REUSEPORT, 0}, // see sysSetReusePort
-			{"udp4", unix.IPPROTO_IP, unix.IP_MULTICAST_ALL, 0},
-			{"udp4", unix.IPPROTO_IP, unix.IP_MULTICAST_TTL, 255},
-			{"udp4", unix.IPPROTO_IP, unix.IP_TTL, 255},
-			{"udp4", unix.IPPROTO_IP, unix.IP_MULTICAST_LOOP, 1},
-			{"udp6", unix.SOL_SOCKET, unix.SO_REUSEADDR, 1},
-			{"udp6", unix.SOL_SOCKET, unix.SO_REUSEPORT, 0},
-			{"udp6", unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 1},
-			{"udp6", unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_ALL, 0},
-			{"udp6", unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_HOPS, 255},
-			{"udp6", unix.IPPROTO_IPV6, unix.IPV6_UNICAST_HOPS, 255},
-			{"udp6", unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_LOOP, 1},
-		} {
-			c := sysListen(t, tc.network, Port)
-			rc, err := c.uc.SyscallConn()
-			if err != nil {
-				t.Fatal(err)
+		for _, network := range []string{"udp4", "udp6"} {
+			c := sysListen(t, network, Port)
+			if c.share != sysShareAddr {
+				t.Errorf("%s shares the port with %v, want SO_REUSEADDR", network, c.share)
 			}
-			var got int
-			var gerr error
-			if err := rc.Control(func(fd uintptr) { got, gerr = unix.GetsockoptInt(int(fd), tc.level, tc.opt) }); err != nil {
-				t.Fatal(err)
-			}
-			if gerr != nil || got != tc.want {
-				t.Errorf("%s option %d/%d = %d, %v; want %d", tc.network, tc.level, tc.opt, got, gerr, tc.want)
-			}
+			sysCheckOptions(t, c, sysSockoptPlan("linux", sysShareAddr))
+			sysCheckOptions(t, c, []sysSockopt{{Name: "SO_REUSEPORT", Value: 0, Why: "not by default"}})
 			c.Close()
+		}
+	})
+}
+
+// TestSysListenOptionRefused: a required option the system refuses fails
+// Listen with an error naming the option and the platform; an optional
+// one does not; an IPv6-only one costs IPv6 alone, which Listen reports
+// through Logf.
+func TestSysListenOptionRefused(t *testing.T) {
+	testlan.Loopback(t, func(t *testing.T) {
+		refusing := func(name string) sysNetwork {
+			level, opt, ok := sysOptionNumber(name)
+			if !ok {
+				t.Fatalf("no number for %s", name)
+			}
+			return sysNetwork{setsockopt: func(fd uintptr, l, o, v int) error {
+				if l == level && o == opt {
+					return unix.ENOPROTOOPT
+				}
+				return sysSetsockoptInt(fd, l, o, v)
+			}}
+		}
+		_, err := Listen(Config{Network: refusing("SO_REUSEADDR"), Interfaces: []string{"lo"}})
+		sysCheckOptionError(t, err, "SO_REUSEADDR")
+		if !errors.Is(err, unix.ENOPROTOOPT) {
+			t.Errorf("%v does not wrap the system's error", err)
+		}
+
+		for _, network := range []string{"udp4", "udp6"} {
+			c, err := refusing("IP_MULTICAST_ALL").ListenPacket(network, Port)
+			if err != nil {
+				t.Errorf("%s with optional IP_MULTICAST_ALL refused: %v", network, err)
+			} else {
+				c.Close()
+			}
+		}
+		_, err = refusing("IPV6_V6ONLY").ListenPacket("udp6", Port)
+		sysCheckOptionError(t, err, "IPV6_V6ONLY")
+
+		var logged []string
+		c, err := Listen(Config{Network: refusing("IPV6_V6ONLY"), Interfaces: []string{"lo"},
+			Logf: func(f string, args ...any) { logged = append(logged, fmt.Sprintf(f, args...)) }})
+		if err != nil {
+			t.Fatalf("Listen without IPv6: %v", err)
+		}
+		c.Close()
+		if !slices.ContainsFunc(logged, func(l string) bool { return strings.Contains(l, "IPV6_V6ONLY") }) {
+			t.Errorf("no log line names IPV6_V6ONLY: %q", logged)
 		}
 	})
 }

@@ -32,12 +32,15 @@ func (n sysNetwork) ListenPacket(network string, port int) (PacketConn, error) {
 		return nil, fmt.Errorf("mdns: listen %s port %d: port out of range", network, port)
 	}
 	c, err := n.listen(network, port, sysShareAddr)
-	if err == nil || !sysIsAddrInUse(err) || !sysHasSharePort(runtime.GOOS) {
-		return c, err
+	if err == nil {
+		return c, nil
 	}
-	c, err2 := n.listen(network, port, sysSharePort)
-	if err2 != nil {
-		return nil, fmt.Errorf("%w (a socket that set neither SO_REUSEADDR nor, for this user, SO_REUSEPORT holds the port)", err2)
+	if !sysIsAddrInUse(err) || !sysHasSharePort(runtime.GOOS) {
+		return nil, err // never a typed nil in the interface
+	}
+	c, err = n.listen(network, port, sysSharePort)
+	if err != nil {
+		return nil, fmt.Errorf("%w (a socket that set neither SO_REUSEADDR nor, for this user, SO_REUSEPORT holds the port)", err)
 	}
 	return c, nil
 }

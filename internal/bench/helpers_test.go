@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -39,15 +38,6 @@ func recordCount(b []byte) int {
 }
 func truncated(b []byte) bool    { return b[2]&0x02 != 0 }
 func questionCount(b []byte) int { return int(binary.BigEndian.Uint16(b[4:])) }
-
-// cpuTime is the CPU time (user + system) the process has used so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // summary is a sample of durations described by its median and 90th
 // percentile (nearest rank).
