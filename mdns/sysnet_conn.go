@@ -29,10 +29,12 @@ type sysConn struct {
 	mu      sync.Mutex
 	mcastIf int
 
-	// joined holds the interfaces the group was joined on. Linux filters
-	// IPv6 group traffic by group only (inet6_mc_check ignores the
-	// interface), so ReadFrom drops the group's datagrams that arrive on
-	// an interface this socket did not join, as IPv4 does in the kernel.
+	// joined holds the interfaces the group was joined on. ReadFrom
+	// drops the group's datagrams that arrive on an interface this socket
+	// did not join: Linux filters IPv6 group traffic by group only
+	// (inet6_mc_check ignores the interface), and with sysSharePort
+	// IP_MULTICAST_ALL stays on, so the kernel does not filter IPv4
+	// either.
 	joinedMu sync.Mutex
 	joined   map[int]bool
 
