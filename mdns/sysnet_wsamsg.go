@@ -80,7 +80,9 @@ func (w *sysWinReader) ReadFrom(b []byte) (int, PacketInfo, error) {
 // padding. IN_PKTINFO is { IN_ADDR ipi_addr; ULONG ipi_ifindex; },
 // IN6_PKTINFO { IN6_ADDR ipi6_addr; ULONG ipi6_ifindex; } (ws2ipdef.h):
 // the address in network order, the index in the host's (little-endian on
-// every Windows Go runs on).
+// every Windows Go runs on). The index is the interface's IF_INDEX, the one
+// net.Interfaces reports as Index (GetAdaptersAddresses' IfIndex, which
+// is also the IPv6 index of the same interface).
 func sysWinPacketInfo(oob []byte, v6 bool, ptrSize int) (netip.Addr, int) {
 	if ptrSize != 4 && ptrSize != 8 {
 		return netip.Addr{}, 0
