@@ -204,7 +204,7 @@ func TestBrowseCancelAndCallbackError(t *testing.T) {
 }
 
 // A discovered instance missing records is asked for them (SRV and TXT,
-// then the host's addresses), QU first, on the usual schedule; an instance
+// then the host's addresses), never QU, on the usual schedule; an instance
 // that never resolves is never reported.
 func TestBrowseAsksForMissingRecords(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -219,7 +219,7 @@ func TestBrowseAsksForMissingRecords(t *testing.T) {
 		if len(srv) != 3 || len(txt) != 3 {
 			t.Fatalf("%d SRV and %d TXT queries in 4 s, want 3 each", len(srv), len(txt))
 		}
-		if d := srv[0].at - at; d < 20*qms || d > 120*qms || srv[0].m.Question[0].Qclass&0x8000 == 0 {
+		if d := srv[0].at - at; d < 20*qms || d > 120*qms || srv[0].m.Question[0].Qclass&0x8000 != 0 {
 			t.Errorf("first SRV query %v after discovery (QU %v)", d, srv[0].m.Question[0].Qclass&0x8000 != 0)
 		}
 		if srv[1].at-srv[0].at != time.Second || srv[2].at-srv[1].at != 2*time.Second {
@@ -357,8 +357,8 @@ func TestBrowseInterfaceDownAndUp(t *testing.T) {
 				break
 			}
 		}
-		if first == nil || first.Question[0].Qclass&0x8000 == 0 {
-			t.Fatalf("no QU query on the new interface: %v", first)
+		if first == nil || first.Question[0].Qclass&0x8000 != 0 {
+			t.Fatalf("want a QM query on the new interface, got %v", first)
 		}
 		if err := e.h.RemoveInterface("eth0"); err != nil {
 			t.Fatal(err)
@@ -382,7 +382,7 @@ func pack(t *testing.T, rrs ...dns.RR) []byte {
 }
 
 // An address change may put the interface on another link: querying
-// restarts there, first query after 20–120 ms with QU, instead of waiting
+// restarts there, first query after 20–120 ms, instead of waiting
 // for a backed-off schedule (up to an hour).
 func TestBrowseAddressChangeRestartsQueries(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -409,8 +409,8 @@ func TestBrowseAddressChangeRestartsQueries(t *testing.T) {
 		if d := at.Sub(changed); d < 20*time.Millisecond || d > 120*time.Millisecond {
 			t.Errorf("first query %v after the change, want 20–120 ms", d)
 		}
-		if first.Question[0].Qclass&0x8000 == 0 {
-			t.Error("the first query after a change should ask for unicast replies (QU)")
+		if first.Question[0].Qclass&0x8000 != 0 {
+			t.Error("the first query after a change asks for unicast replies (QU); port 5353 is shared")
 		}
 	})
 }

@@ -34,7 +34,7 @@ type browser struct {
 	dirtyInsts map[*instance]bool
 	types      map[string]TypeEvent
 
-	hostAsking map[rrKey]string
+	hostAsking map[askKey]string
 	hostKnown  []netip.Addr
 	hostDirty  bool
 }
@@ -56,7 +56,7 @@ type instance struct {
 	present bool   // a PTR points at it (always, for Resolve)
 	pinned  bool   // Resolve: followed whether or not a PTR exists
 	host    string // canonical SRV target, "" without an SRV
-	asking  map[rrKey]string
+	asking  map[askKey]string
 	known   *ServiceEntry // what the consumer was last told, nil if nothing
 }
 
@@ -67,7 +67,7 @@ func newBrowser(q *querier, kind browseKind) *browser {
 		hosts:      make(map[string]map[*instance]bool),
 		dirtyInsts: make(map[*instance]bool),
 		types:      make(map[string]TypeEvent),
-		hostAsking: make(map[rrKey]string),
+		hostAsking: make(map[askKey]string),
 	}
 }
 
@@ -177,7 +177,7 @@ func (b *browser) instanceLabel(name string) (string, bool) {
 }
 
 func (b *browser) addInstance(key, name, label string) *instance {
-	inst := &instance{key: key, name: name, label: label, asking: make(map[rrKey]string)}
+	inst := &instance{key: key, name: name, label: label, asking: make(map[askKey]string)}
 	b.insts[key] = inst
 	b.q.watch(b, key)
 	b.dirtyInsts[inst] = true
@@ -215,20 +215,23 @@ func (b *browser) setHost(inst *instance, host string) {
 }
 
 // setAsking changes the questions held in cur to want.
-func (b *browser) setAsking(cur, want map[rrKey]string) {
-	for k, name := range cur {
+func (b *browser) setAsking(cur, want map[askKey]string) {
+	for k := range cur {
 		if _, ok := want[k]; !ok {
-			b.q.unask(name, k.typ)
+			b.q.unaskKey(k)
 			delete(cur, k)
 		}
 	}
 	for k, name := range want {
 		if _, ok := cur[k]; !ok {
-			b.q.ask(name, k.typ)
+			b.q.askKey(k, name)
 			cur[k] = name
 		}
 	}
 }
+
+// everywhere is the key of a question asked on every interface and family.
+func everywhere(name string, typ uint16) askKey { return askKey{rrKey: rrKey{name, typ}} }
 
 // resolve recomputes one instance from the cache, asks for what is
 // missing (with the same schedule as any question, RFC 6762 §5.2) and
@@ -251,17 +254,22 @@ func (b *browser) resolve(inst *instance) {
 	if host != "" {
 		addrs = q.hostAddrs(host)
 	}
-	want := make(map[rrKey]string)
+	want := make(map[askKey]string)
 	if inst.present {
 		if srv == nil {
-			want[rrKey{inst.key, dns.TypeSRV}] = inst.name
+			want[everywhere(inst.key, dns.TypeSRV)] = inst.name
 		}
 		if txt == nil {
-			want[rrKey{inst.key, dns.TypeTXT}] = inst.name
+			want[everywhere(inst.key, dns.TypeTXT)] = inst.name
 		}
 		if srv != nil && len(addrs) == 0 {
-			want[rrKey{host, dns.TypeA}] = target
-			want[rrKey{host, dns.TypeAAAA}] = target
+			want[everywhere(host, dns.TypeA)] = target
+			want[everywhere(host, dns.TypeAAAA)] = target
+		}
+		if srv != nil && len(addrs) > 0 {
+			for _, k := range q.missingFamilies(inst.key, host) {
+				want[k] = target
+			}
 		}
 	}
 	b.setAsking(inst.asking, want)
@@ -333,10 +341,10 @@ func (b *browser) settleHost() {
 	}
 	b.hostDirty = false
 	addrs := b.q.hostAddrs(b.host)
-	want := make(map[rrKey]string)
+	want := make(map[askKey]string)
 	if len(addrs) == 0 {
-		want[rrKey{b.host, dns.TypeA}] = b.hostName
-		want[rrKey{b.host, dns.TypeAAAA}] = b.hostName
+		want[everywhere(b.host, dns.TypeA)] = b.hostName
+		want[everywhere(b.host, dns.TypeAAAA)] = b.hostName
 	}
 	b.setAsking(b.hostAsking, want)
 	if len(addrs) > 0 && !slices.Equal(addrs, b.hostKnown) {
@@ -372,6 +380,50 @@ func (q *querier) hostAddrs(host string) []netip.Addr {
 	}
 	slices.SortFunc(out, func(a, b netip.Addr) int { return a.Compare(b) })
 	return out
+}
+
+// missingFamilies returns the questions that complete a host's addresses
+// on the interfaces where the instance's SRV was heard: where the host has
+// addresses of one family only while the interface serves the other, the
+// missing type is asked over that other family, once a few times
+// (familyTries). A responder may send each type over its own family only
+// (Avahi by default sends A records over IPv4 alone), so what came over
+// one family is not the whole answer. An NSEC from the host that leaves
+// the type out says it has none (RFC 6762 §6.1): nothing is asked.
+func (q *querier) missingFamilies(inst, host string) []askKey {
+	var out []askKey
+	q.all(inst, dns.TypeSRV, func(e *cacheEntry) {
+		idx := e.key.ifIndex
+		ifi := q.c.ifaces[idx]
+		if ifi == nil {
+			return
+		}
+		has4 := len(q.cache.lookup(cacheKey{idx, host, dns.TypeA})) > 0
+		has6 := len(q.cache.lookup(cacheKey{idx, host, dns.TypeAAAA})) > 0
+		if has4 == has6 {
+			return
+		}
+		typ, v6 := dns.TypeA, false
+		if has4 {
+			typ, v6 = dns.TypeAAAA, true
+		}
+		if _, ok := q.serves(famKey{idx, v6}); !ok || q.deniedByNSEC(idx, host, typ) {
+			return
+		}
+		out = append(out, askKey{rrKey: rrKey{host, typ}, scoped: true, on: famKey{idx, v6}})
+	})
+	return out
+}
+
+// deniedByNSEC reports whether a cached NSEC for name on an interface
+// says that name has no record of type typ (RFC 6762 §6.1).
+func (q *querier) deniedByNSEC(ifIndex int, name string, typ uint16) bool {
+	for _, e := range q.cache.lookup(cacheKey{ifIndex, name, dns.TypeNSEC}) {
+		if n, ok := e.rr.(*dns.NSEC); ok && canonical(n.NextDomain) == name && !slices.Contains(n.TypeBitMap, typ) {
+			return true
+		}
+	}
+	return false
 }
 
 // ifacesOf returns the names of the interfaces (name, typ) was heard on.

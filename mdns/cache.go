@@ -54,10 +54,12 @@ type cacheEntry struct {
 	rr       dns.RR // class IN without the cache-flush bit, TTL as clamped
 	rdata    string // canonical RDATA: the record's identity within its RRset
 	ifName   string
-	v6       bool // family it was last heard on; refresh queries go there
+	v6       bool  // family it was last heard on; refresh queries go there
+	fams     uint8 // families it was heard on (famBit); see knownAnswers
 	received time.Time
 	ttl      time.Duration
 	expires  time.Time
+	jitter   int32 // random part of the refresh points, see refreshSteps
 	step     int   // next refresh point (0–3); refreshSteps: only expiry is left
 	task     *task // next refresh point or expiry
 	hidx     int   // index in the expiry heap
@@ -69,6 +71,17 @@ type cacheEntry struct {
 }
 
 func (e *cacheEntry) remaining(now time.Time) time.Duration { return e.expires.Sub(now) }
+
+// famBit is a family's bit in cacheEntry.fams.
+func famBit(v6 bool) uint8 {
+	if v6 {
+		return 2
+	}
+	return 1
+}
+
+// heardOn reports whether e was heard over the given family.
+func (e *cacheEntry) heardOn(v6 bool) bool { return e.fams&famBit(v6) != 0 }
 
 // nameSet groups the RRsets of one canonical owner name.
 type nameSet struct {

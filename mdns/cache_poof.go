@@ -35,7 +35,10 @@ func (q *querier) observeQuery(in *inMsg, kaIDs map[string]bool) {
 		name := canonical(qu.Name)
 		visit := func(set []*cacheEntry) {
 			for _, e := range set {
-				if !kaIDs[recordID(e.key.name, e.key.typ, e.rdata)] {
+				// Only a question over a family the record was heard on
+				// is one its owner should answer: a responder may leave
+				// a type out on one family (Avahi's A records on IPv6).
+				if e.heardOn(in.v6) && !kaIDs[recordID(e.key.name, e.key.typ, e.rdata)] {
 					q.poofCount(e, now)
 				}
 			}

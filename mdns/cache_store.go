@@ -11,9 +11,19 @@ import (
 // someone is watching is queried again before it expires (RFC 6762 §5.2:
 // 80 %, 85 %, 90 % and 95 %, each plus a random 0–2 % so that queriers
 // do not all ask at once). At 100 % an unrefreshed record is gone.
+//
+// The random part is drawn once per response, not per record: the
+// records that arrived together fall due together and their refresh
+// questions share one query (§5.2 allows combining them), instead of
+// each going out, and being answered, on its own.
 var refreshSteps = [...]int{80, 85, 90, 95}
 
-const refreshJitterPercent = 2
+// refreshJitterScale is the unit of cacheEntry.jitter: 1/100000 of the
+// TTL, so refreshJitterMax is 2 %.
+const (
+	refreshJitterScale = 100_000
+	refreshJitterMax   = 2_000
+)
 
 // clampTTL turns a received TTL into the lifetime we cache it for.
 func clampTTL(ttl uint32) time.Duration {
@@ -23,6 +33,7 @@ func clampTTL(ttl uint32) time.Duration {
 // storeResponse caches the records of a response heard on in.ifi.
 func (q *querier) storeResponse(in *inMsg) {
 	now := time.Now()
+	jit := int32(q.c.rnd.Int64N(refreshJitterMax + 1))
 	var flush map[cacheKey]bool
 	for _, sec := range [...][]dns.RR{in.msg.Answer, in.msg.Extra} {
 		for _, rr := range sec {
@@ -30,7 +41,7 @@ func (q *querier) storeResponse(in *inMsg) {
 			if h.Rrtype == dns.TypeOPT || classOf(rr) != dns.ClassINET {
 				continue // only class IN is mDNS data (RFC 6762 §10.2 reuses the top bit)
 			}
-			key := q.store(in, rr, now)
+			key := q.store(in, rr, now, jit)
 			if key != nil && isCacheFlush(rr) && h.Ttl > 0 {
 				if flush == nil {
 					flush = make(map[cacheKey]bool)
@@ -54,7 +65,7 @@ func (q *querier) storeResponse(in *inMsg) {
 
 // store caches one record and returns its RRset's key, nil if it was
 // dropped.
-func (q *querier) store(in *inMsg, rr dns.RR, now time.Time) *cacheKey {
+func (q *querier) store(in *inMsg, rr dns.RR, now time.Time, jit int32) *cacheKey {
 	h := rr.Header()
 	rd := rdata(rr, true)
 	if rd == nil {
@@ -73,7 +84,8 @@ func (q *querier) store(in *inMsg, rr dns.RR, now time.Time) *cacheKey {
 	clean := withTTL(rr, uint32(ttl/time.Second), false)
 	if e != nil {
 		changed := !sameNames(e.rr, clean)
-		e.rr, e.v6, e.received, e.ttl = clean, in.v6, now, ttl
+		e.rr, e.v6, e.received, e.ttl, e.jitter = clean, in.v6, now, ttl, jit
+		e.fams |= famBit(in.v6)
 		e.expires = now.Add(ttl)
 		heap.Fix(&q.cache.heap, e.hidx)
 		q.poofReset(e)
@@ -85,8 +97,8 @@ func (q *querier) store(in *inMsg, rr dns.RR, now time.Time) *cacheKey {
 		return &key
 	}
 	e = &cacheEntry{
-		key: key, rr: clean, rdata: string(rd), ifName: in.ifi.Name, v6: in.v6,
-		received: now, ttl: ttl, expires: now.Add(ttl), hidx: -1,
+		key: key, rr: clean, rdata: string(rd), ifName: in.ifi.Name, v6: in.v6, fams: famBit(in.v6),
+		received: now, ttl: ttl, expires: now.Add(ttl), jitter: jit, hidx: -1,
 	}
 	for {
 		v := q.cache.victim(key.name)
@@ -117,7 +129,7 @@ func (q *querier) scheduleEntry(e *cacheEntry) {
 	at := e.expires
 	if e.step < len(refreshSteps) {
 		pct := time.Duration(refreshSteps[e.step])
-		at = e.received.Add(e.ttl * pct / 100).Add(q.c.jitter(0, e.ttl*refreshJitterPercent/100))
+		at = e.received.Add(e.ttl * pct / 100).Add(e.ttl * time.Duration(e.jitter) / refreshJitterScale)
 	}
 	e.task = q.c.after(at.Sub(time.Now()), func() { q.entryDue(e) })
 }
@@ -130,8 +142,10 @@ func (q *querier) entryDue(e *cacheEntry) {
 		return
 	}
 	e.step++
-	// RFC 6762 §5.2: refresh only what someone is interested in.
-	if q.watched(e.key.name) {
+	// RFC 6762 §5.2: refresh only what someone is interested in. A
+	// negative answer (NSEC, §6.1) is not worth a query of its own: it
+	// comes back with the answers to the positive questions.
+	if q.watched(e.key.name) && e.key.typ != dns.TypeNSEC {
 		q.requestRefresh(e)
 	}
 	q.scheduleEntry(e)
@@ -170,14 +184,19 @@ func (q *querier) dropIfaceRecords(ifIndex int) {
 }
 
 // knownAnswers returns the records to list in a query for (name, typ) on
-// an interface: RFC 6762 §7.1, those with more than half their TTL left,
-// with their remaining TTL. ids receives their identities.
-func (q *querier) knownAnswers(ifIndex int, name string, typ uint16, now time.Time, ids map[string]bool) []dns.RR {
+// one interface and family: RFC 6762 §7.1, those with more than half their
+// TTL left, with their remaining TTL. ids receives their identities.
+//
+// Only records heard over that family count. A responder may answer
+// differently per family (Avahi sends A records over IPv4 only, by
+// default): a PTR learned over IPv6 and listed in an IPv4 query would
+// suppress the IPv4 answer that brings the A record with it.
+func (q *querier) knownAnswers(fk famKey, name string, typ uint16, now time.Time, ids map[string]bool) []dns.RR {
 	var out []dns.RR
 	add := func(set []*cacheEntry) {
 		for _, e := range set {
 			left := e.remaining(now)
-			if left*2 <= e.ttl {
+			if left*2 <= e.ttl || !e.heardOn(fk.v6) {
 				continue
 			}
 			out = append(out, withTTL(e.rr, uint32(left/time.Second), false))
@@ -187,9 +206,9 @@ func (q *querier) knownAnswers(ifIndex int, name string, typ uint16, now time.Ti
 		}
 	}
 	if typ == dns.TypeANY {
-		q.cache.byName(ifIndex, name, func(_ cacheKey, set []*cacheEntry) { add(set) })
+		q.cache.byName(fk.ifIndex, name, func(_ cacheKey, set []*cacheEntry) { add(set) })
 	} else {
-		add(q.cache.lookup(cacheKey{ifIndex: ifIndex, name: name, typ: typ}))
+		add(q.cache.lookup(cacheKey{ifIndex: fk.ifIndex, name: name, typ: typ}))
 	}
 	return out
 }

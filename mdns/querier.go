@@ -16,7 +16,7 @@ type querier struct {
 	c     *Conn
 	cache cache
 
-	questions map[rrKey]*question
+	questions map[askKey]*question
 	senders   map[famKey]*sender
 
 	// interest maps a canonical name to the browsers whose results
@@ -29,7 +29,7 @@ func newQuerier(c *Conn) *querier {
 	return &querier{
 		c:         c,
 		cache:     newCache(c.cfg.maxCache()),
-		questions: make(map[rrKey]*question),
+		questions: make(map[askKey]*question),
 		senders:   make(map[famKey]*sender),
 		interest:  make(map[string]map[*browser]int),
 		dirty:     make(map[*browser]bool),
@@ -66,8 +66,8 @@ func (q *querier) ifaceUp(ifi *ifaceState) { q.reconcileSenders() }
 // ifaceChanged restarts querying on an interface whose addresses
 // changed: it may now be on another link, where the backed-off schedule
 // (up to an hour between queries) would find nothing for a long time. As
-// on a new interface, the first query goes after 20–120 ms, with QU
-// (RFC 6762 §5.2, §5.4; §8.3 treats a link change as a new start).
+// on a new interface, the first query goes after 20–120 ms (RFC 6762
+// §5.2; §8.3 treats a link change as a new start).
 func (q *querier) ifaceChanged(ifi *ifaceState) {
 	for fk, s := range q.senders {
 		if fk.ifIndex == ifi.Index {

@@ -10,9 +10,16 @@ import (
 
 // Continuous querying (RFC 6762 §5.2). Each question someone needs is asked
 // on every served interface and family: the first time after a random
-// 20–120 ms with the QU bit set (§5.4), then after 1 s, the interval
-// doubling up to 60 minutes. Questions and refresh queries due on one
-// interface and family at about the same time share a message.
+// 20–120 ms, then after 1 s, the interval doubling up to 60 minutes.
+// Questions and refresh queries due on one interface and family at about
+// the same time share a message.
+//
+// Questions never ask for unicast replies (QU, §5.4 makes it optional).
+// Port 5353 is shared (avahi-daemon, mDNSResponder, another process of
+// ours), and a unicast reply to a shared port reaches one socket only,
+// perhaps not ours: the first answers would be lost, and with them, since
+// later queries list what was learned as known answers, maybe the
+// addresses that came only with them.
 const (
 	firstQueryMin    = 20 * time.Millisecond
 	firstQueryMax    = 120 * time.Millisecond
@@ -23,6 +30,10 @@ const (
 	// Questions are only ever delayed, never sent early, so the intervals
 	// of §5.2 are kept.
 	queryAggregation = 250 * time.Millisecond
+	// familyTries bounds a question asked on one family only (a host's
+	// missing address type, see browser.resolve): a host that has no
+	// address of that family would otherwise be asked for ever.
+	familyTries = 4
 )
 
 // famKey is one served interface and family.
@@ -31,19 +42,41 @@ type famKey struct {
 	v6      bool
 }
 
+// askKey identifies a question: a record set, asked on every served
+// interface and family, or (scoped) on one of them only.
+type askKey struct {
+	rrKey
+	scoped bool
+	on     famKey // with scoped
+}
+
 // question is a (name, type) someone needs answered, shared by every
 // browser that needs it.
 type question struct {
-	key  rrKey
+	key  askKey
 	name string // presentation name as asked
 	refs int
 }
 
-// slot is a question's schedule on one interface and family.
+// slot is a record set's schedule on one interface and family, shared by
+// the questions that ask for it there.
 type slot struct {
-	q        *question
+	qs       map[*question]bool
+	name     string
 	due      time.Time
 	interval time.Duration // 0 until the first query is sent
+	sent     int
+}
+
+// limited reports whether every question of the slot is a scoped one that
+// has been asked familyTries times: the slot then stays silent.
+func (sl *slot) limited() bool {
+	for qs := range sl.qs {
+		if !qs.key.scoped {
+			return false
+		}
+	}
+	return sl.sent >= familyTries
 }
 
 // refreshReq is a one-off refresh query (RFC 6762 §5.2) for a cached
@@ -84,10 +117,19 @@ func (q *querier) serves(fk famKey) (*ifaceState, bool) {
 	return ifi, ifi.v4
 }
 
-// ask adds a reference to the question (name, typ); the first reference
-// starts querying for it everywhere.
+// ask adds a reference to the question (name, typ) asked everywhere; the
+// first reference starts querying for it.
 func (q *querier) ask(name string, typ uint16) {
-	key := rrKey{name: canonical(name), typ: typ}
+	q.askKey(askKey{rrKey: rrKey{name: canonical(name), typ: typ}}, name)
+}
+
+func (q *querier) unask(name string, typ uint16) {
+	q.unaskKey(askKey{rrKey: rrKey{name: canonical(name), typ: typ}})
+}
+
+// askKey adds a reference to a question; the first one starts asking it on
+// the families it covers.
+func (q *querier) askKey(key askKey, name string) {
 	qs := q.questions[key]
 	if qs != nil {
 		qs.refs++
@@ -96,13 +138,14 @@ func (q *querier) ask(name string, typ uint16) {
 	qs = &question{key: key, name: dottedName(name), refs: 1}
 	q.questions[key] = qs
 	q.c.families(func(ifi *ifaceState, v6 bool) {
-		q.addSlot(q.sender(famKey{ifi.Index, v6}), qs)
+		if fk := (famKey{ifi.Index, v6}); qs.covers(fk) {
+			q.addSlot(q.sender(fk), qs)
+		}
 	})
 }
 
-// unask drops a reference; the last one stops the question.
-func (q *querier) unask(name string, typ uint16) {
-	key := rrKey{name: canonical(name), typ: typ}
+// unaskKey drops a reference; the last one stops the question.
+func (q *querier) unaskKey(key askKey) {
 	qs := q.questions[key]
 	if qs == nil {
 		return
@@ -112,18 +155,25 @@ func (q *querier) unask(name string, typ uint16) {
 	}
 	delete(q.questions, key)
 	for _, s := range q.senders {
-		if _, ok := s.slots[key]; ok {
-			delete(s.slots, key)
+		if sl, ok := s.slots[key.rrKey]; ok && sl.qs[qs] {
+			delete(sl.qs, qs)
+			if len(sl.qs) == 0 {
+				delete(s.slots, key.rrKey)
+			}
 			q.reschedule(s)
 		}
 	}
 }
 
+// covers reports whether the question is asked on fk.
+func (qs *question) covers(fk famKey) bool { return !qs.key.scoped || qs.key.on == fk }
+
 // addSlot starts a question on one interface and family. Questions started
 // together share their first query: a new one joins a first query already
 // planned if that is still at least 20 ms away.
 func (q *querier) addSlot(s *sender, qs *question) {
-	if _, ok := s.slots[qs.key]; ok {
+	if sl, ok := s.slots[qs.key.rrKey]; ok {
+		sl.qs[qs] = true
 		return
 	}
 	now := time.Now()
@@ -136,7 +186,7 @@ func (q *querier) addSlot(s *sender, qs *question) {
 	if due.IsZero() {
 		due = now.Add(q.c.jitter(firstQueryMin, firstQueryMax))
 	}
-	s.slots[qs.key] = &slot{q: qs, due: due}
+	s.slots[qs.key.rrKey] = &slot{qs: map[*question]bool{qs: true}, name: qs.name, due: due}
 	q.reschedule(s)
 }
 
@@ -166,6 +216,9 @@ func (q *querier) requestRefresh(e *cacheEntry) {
 func (q *querier) reschedule(s *sender) {
 	var first, hard time.Time
 	for _, sl := range s.slots {
+		if sl.limited() {
+			continue
+		}
 		if first.IsZero() || sl.due.Before(first) {
 			first = sl.due
 		}
@@ -184,7 +237,7 @@ func (q *querier) reschedule(s *sender) {
 	if first.IsZero() {
 		q.c.cancel(s.task)
 		s.task = nil
-		if len(s.hist.ring) == 0 {
+		if len(s.hist.ring) == 0 && len(s.slots) == 0 {
 			delete(q.senders, s.fk)
 		}
 		return
@@ -193,7 +246,7 @@ func (q *querier) reschedule(s *sender) {
 	if !first.Equal(hard) {
 		limit := first.Add(queryAggregation)
 		for _, sl := range s.slots {
-			if sl.interval > 0 && sl.due.After(at) && !sl.due.After(limit) {
+			if !sl.limited() && sl.interval > 0 && sl.due.After(at) && !sl.due.After(limit) {
 				at = sl.due
 			}
 		}
@@ -223,19 +276,18 @@ func (q *querier) sendQueries(s *sender) {
 	type item struct {
 		key  rrKey
 		name string
-		qu   bool
 	}
 	var items []item
 	seen := make(map[rrKey]bool)
 	for key, sl := range s.slots {
-		if sl.due.After(now) {
+		if sl.due.After(now) || sl.limited() {
 			continue
 		}
-		first := sl.interval == 0
 		// Carry on with the schedule whether or not §7.3 lets us ask.
 		sl.interval = min(max(2*sl.interval, firstInterval), maxQueryInterval)
 		sl.due = now.Add(sl.interval)
-		items = append(items, item{key: key, name: sl.q.name, qu: first})
+		sl.sent++
+		items = append(items, item{key: key, name: sl.name})
 		seen[key] = true
 	}
 	for key, r := range s.refresh {
@@ -258,15 +310,11 @@ func (q *querier) sendQueries(s *sender) {
 	m, size := &outMsg{}, 12
 	for _, it := range items {
 		ids := make(map[string]bool)
-		ka := q.knownAnswers(s.fk.ifIndex, it.key.name, it.key.typ, now, ids)
+		ka := q.knownAnswers(s.fk, it.key.name, it.key.typ, now, ids)
 		// RFC 6762 §7.3: another host just asked the same question and
 		// the answers will come to us too.
 		if s.hist.covers(it.key, ids, now) {
 			continue
-		}
-		class := uint16(dns.ClassINET)
-		if it.qu {
-			class |= quBit // RFC 6762 §5.4: unicast replies welcome
 		}
 		qlen := len(it.name) + 6
 		if len(m.questions) > 0 && size+qlen > limit {
@@ -274,7 +322,7 @@ func (q *querier) sendQueries(s *sender) {
 			m, size = &outMsg{}, 12
 		}
 		size += qlen
-		m.questions = append(m.questions, dns.Question{Name: it.name, Qtype: it.key.typ, Qclass: class})
+		m.questions = append(m.questions, dns.Question{Name: it.name, Qtype: it.key.typ, Qclass: dns.ClassINET})
 		m.answers = append(m.answers, ka...)
 	}
 	if len(m.questions) > 0 {
@@ -299,23 +347,37 @@ func (q *querier) reconcileSenders() {
 	}
 	q.c.families(func(ifi *ifaceState, v6 bool) {
 		fk := famKey{ifi.Index, v6}
-		if len(q.questions) == 0 {
-			return
-		}
-		s := q.sender(fk)
+		var s *sender
 		for _, qs := range sortedQuestions(q.questions) {
+			if !qs.covers(fk) {
+				continue
+			}
+			if s == nil {
+				s = q.sender(fk)
+			}
 			q.addSlot(s, qs)
 		}
 	})
 }
 
-func sortedQuestions(m map[rrKey]*question) []*question {
+func sortedQuestions(m map[askKey]*question) []*question {
 	out := make([]*question, 0, len(m))
 	for _, qs := range m {
 		out = append(out, qs)
 	}
 	slices.SortFunc(out, func(a, b *question) int {
-		return cmp.Or(cmp.Compare(a.key.name, b.key.name), cmp.Compare(a.key.typ, b.key.typ))
+		return cmp.Or(cmp.Compare(a.key.name, b.key.name), cmp.Compare(a.key.typ, b.key.typ),
+			cmp.Compare(a.key.on.ifIndex, b.key.on.ifIndex), boolCmp(a.key.on.v6, b.key.on.v6), boolCmp(a.key.scoped, b.key.scoped))
 	})
 	return out
+}
+
+func boolCmp(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
