@@ -143,36 +143,75 @@ func TestLANAvahiSameHost(t *testing.T) {
 }
 
 // The default set-up: our host name is the machine's, which the local
-// avahi-daemon already publishes, with fewer of the machine's addresses
-// (no link-local one). Avahi's defence is a subset of our address set, a
-// different RRset (RFC 6762 §9): we take "h254-2" and Avahi keeps its name.
+// avahi-daemon publishes too, with fewer of the machine's addresses (no
+// link-local one). Avahi's records come from this machine, so Avahi's is
+// the machine's name: we keep it for our services' SRV, leave the
+// addresses to Avahi (Avahi logs no conflict and keeps its name), and
+// other hosts resolve our service to h254.local with h254's addresses —
+// whichever starts first, and across a restart of the daemon.
 func TestLANAvahiSameHostName(t *testing.T) {
 	t.Parallel()
-	testlan.Run(t, testlan.Options{Hosts: 1, Self: true}, func(t *testing.T, lan *testlan.LAN) {
-		self, h1 := lan.Self(), lan.Host(1)
-		self.StartAvahi(t)
-		h1.StartAvahi(t)
-		c := lanListen(t, self.Name)
-		lanRegister(t, c, mdns.Service{Instance: "Same Host", Type: "_side._tcp", Port: 9000})
-		time.Sleep(3 * time.Second) // announcements, and Avahi's reaction to them
-		if got, want := c.HostName(), self.Name+"-2"; got != want {
-			t.Errorf("our host name is %q, want %q", got, want)
-		}
-		avahiNoConflict(t, lan, self)
-		out, err := h1.Run(t, 10*time.Second, "avahi-browse", "-rptk", "_side._tcp")
-		if err != nil {
-			t.Fatal(err)
-		}
-		res := testlan.FindAvahi(testlan.ParseAvahiBrowse(out), "=", "Same Host")
-		if len(res) == 0 {
-			t.Fatalf("Avahi on h1 did not resolve our service:\n%s", out)
-		}
-		for _, r := range res {
-			if r.Host != self.Name+"-2.local" || r.Port != 9000 {
-				t.Errorf("Avahi on h1 resolved %+v", r)
-			}
-		}
+	for _, daemonFirst := range []bool{true, false} {
+		name := map[bool]string{true: "daemon first", false: "ours first"}[daemonFirst]
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			testlan.Run(t, testlan.Options{Hosts: 1, Self: true}, func(t *testing.T, lan *testlan.LAN) {
+				self, h1 := lan.Self(), lan.Host(1)
+				h1.StartAvahi(t)
+				if daemonFirst {
+					self.StartAvahi(t)
+				}
+				c := lanListen(t, self.Name)
+				lanRegister(t, c, mdns.Service{Instance: "Same Host", Type: "_side._tcp", Port: 9000})
+				if !daemonFirst {
+					time.Sleep(2 * time.Second) // our announcements go out first
+					self.StartAvahi(t)
+				}
+				sameHostChecks(t, lan, c, "after start")
+				if daemonFirst {
+					self.StopAvahi(t)
+					self.StartAvahi(t)
+					sameHostChecks(t, lan, c, "after the daemon restarted")
+				}
+			})
+		})
+	}
+}
+
+// sameHostChecks checks the co-resident avahi-daemon and our Conn c on
+// lan.Self(): one host name, no conflict, our service resolvable from h1
+// at that name with Avahi's addresses.
+func sameHostChecks(t *testing.T, lan *testlan.LAN, c *mdns.Conn, when string) {
+	t.Helper()
+	self, h1 := lan.Self(), lan.Host(1)
+	host := self.Name + ".local"
+	if got := c.HostName(); got != self.Name {
+		t.Errorf("%s: our host name is %q, want %q", when, got, self.Name)
+	}
+	if s := c.Stats(); s.HostDeferrals == 0 || s.Conflicts != 0 {
+		t.Errorf("%s: %d host deferrals, %d conflicts; want the name left to Avahi, no conflict", when, s.HostDeferrals, s.Conflicts)
+	}
+	avahiNoConflict(t, lan, self)
+	var res []testlan.AvahiLine
+	var out string
+	ok := poll(10*time.Second, func() bool {
+		var err error
+		out, err = h1.Run(t, 10*time.Second, "avahi-browse", "-rptk", "_side._tcp")
+		res = testlan.FindAvahi(testlan.ParseAvahiBrowse(out), "=", "Same Host")
+		return err == nil && len(res) > 0
 	})
+	if !ok {
+		t.Fatalf("%s: Avahi on h1 did not resolve our service:\n%s", when, out)
+	}
+	for _, r := range res {
+		if r.Host != host || r.Port != 9000 || (r.Addr != self.IPv4.String() && r.Addr != self.IPv6.String()) {
+			t.Errorf("%s: Avahi on h1 resolved %+v, want %s port 9000 at %v or %v", when, r, host, self.IPv4, self.IPv6)
+		}
+	}
+	out, err := h1.Run(t, 10*time.Second, "avahi-resolve", "-4", "-n", host)
+	if f := strings.Fields(out); err != nil || len(f) != 2 || f[1] != self.IPv4.String() {
+		t.Errorf("%s: %s resolves to %q (%v), want %v", when, host, out, err, self.IPv4)
+	}
 }
 
 // avahiNoConflict fails t if the avahi-daemon of h logged a name

@@ -211,7 +211,7 @@ func (r *responder) add(g *Registration) error {
 	r.regs = append(r.regs, g)
 	r.rename(g, g.svc.Instance)
 	if first {
-		r.hostClaim.per = make(map[int]*claimIf)
+		r.resetHostClaim()
 		r.startProbing(r.hostClaim, 0)
 	}
 	r.startProbing(g.cl, 0)

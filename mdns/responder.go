@@ -164,6 +164,9 @@ func (r *responder) ifaceDown(ifi *ifaceState) {
 	ifr.deferred = nil
 	delete(r.ifs, ifi.Index)
 	delete(r.hostMemo, ifi.Index)
+	if st := r.hostClaim.per[ifi.Index]; st != nil {
+		r.c.cancel(st.reclaim)
+	}
 	delete(r.hostClaim.per, ifi.Index)
 	for _, g := range r.regs {
 		delete(g.cl.per, ifi.Index)

@@ -177,6 +177,12 @@ func (r *responder) ownGoodbye(ifr *ifResp, g []*prr, o respOpts) []dns.RR {
 			out = append(out, o.rr(p))
 		}
 	}
+	if st := r.hostClaim.per[ifr.ifi.Index]; st != nil && st.state == stDeferred {
+		// The machine's responder holds the host name: its own
+		// records, as heard, are the addresses (responder_defer.go).
+		out = append(out, r.deferredAddrs(ifr)...)
+		return append(out, txts...)
+	}
 	live := respOpts{}
 	for _, p := range r.hostRecords(ifr.ifi) {
 		if t := p.typ(); t == dns.TypeA || t == dns.TypeAAAA {
@@ -281,7 +287,7 @@ func (r *responder) withdraw(g *Registration, done func()) {
 	if last {
 		// RFC 6762 §8: the host name is claimed again with the next
 		// registration.
-		r.hostClaim.per = make(map[int]*claimIf)
+		r.resetHostClaim()
 	}
 	for _, ifr := range r.sortedIfs() {
 		r.armProbe(ifr)

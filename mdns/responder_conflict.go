@@ -39,6 +39,21 @@ func (r *responder) handleProbe(ifr *ifResp, in *inMsg) []dns.Question {
 			st = cl.per[ifr.ifi.Index]
 		}
 		switch {
+		case cl == r.hostClaim && st != nil && fromThisMachine(ifr, in) && (st.state == stProbing || st.state == stLive):
+			// Another responder on this machine claims the host name:
+			// unless it proposes exactly our records, it is the
+			// machine's, and we defer to it rather than defend or
+			// tiebreak (responder_defer.go).
+			if !done[name] && compareRecordSets(r.proposed(cl, ifr.ifi), theirs[name]) != 0 {
+				r.deferHost(ifr)
+			}
+			done[name] = true
+			if st.state == stDeferred {
+				rest = append(rest, q)
+			}
+		case cl == r.hostClaim && st != nil && st.state == stDeferred:
+			r.daemonProbing(ifr)
+			rest = append(rest, q)
 		case st != nil && st.state == stProbing:
 			if !done[name] {
 				done[name] = true
@@ -71,6 +86,8 @@ func (r *responder) handleResponse(in *inMsg) {
 	recs := make([]dns.RR, 0, len(m.Answer)+len(m.Ns)+len(m.Extra))
 	recs = append(append(append(recs, m.Answer...), m.Ns...), m.Extra...)
 	r.suppressDuplicates(ifr, in.v6, recs)
+	r.watchDeferredHost(ifr, in, recs)
+	local := fromThisMachine(ifr, in)
 
 	var ours map[string]bool // every record of ours, on any interface
 	var rev map[string]bool
@@ -94,7 +111,7 @@ func (r *responder) handleResponse(in *inMsg) {
 			continue
 		}
 		st := cl.per[ifr.ifi.Index]
-		if st == nil || st.state == stIdle {
+		if st == nil || st.state == stIdle || st.state == stDeferred {
 			continue
 		}
 		if ours == nil {
@@ -103,13 +120,16 @@ func (r *responder) handleResponse(in *inMsg) {
 		if ours[respID(rr)] {
 			continue // the same data as ours: no conflict (§8.2, §9)
 		}
-		switch st.state {
-		case stProbing, stWaitHost:
+		switch {
+		case cl == r.hostClaim && local:
+			handled[cl] = true
+			r.deferHost(ifr)
+		case st.state == stProbing || st.state == stWaitHost:
 			// RFC 6762 §8.1: while probing with type ANY, any answer with
 			// the name, of any type, is a conflict.
 			handled[cl] = true
 			r.conflict(cl)
-		case stLive:
+		case st.state == stLive:
 			// RFC 6762 §9: after probing, a record with our name, type
 			// and class but other data conflicts.
 			if r.ownsType(cl, h.Rrtype) {
@@ -118,17 +138,17 @@ func (r *responder) handleResponse(in *inMsg) {
 			}
 		}
 	}
-	r.checkSets(ifr, recs, handled)
+	r.checkSets(ifr, recs, handled, local)
 }
 
 // checkSets compares whole record sets. A unique RRset belongs to one
 // responder (RFC 6762 §2, §9): another responder asserting our name and
 // type with a different set — even one made only of records we also have —
-// claims the name. This is what a co-resident avahi-daemon does when it
-// publishes fewer of this machine's addresses under the same host name;
-// without this check we would keep the name and Avahi, seeing our extra
-// address, would rename itself. An identical set is no conflict.
-func (r *responder) checkSets(ifr *ifResp, recs []dns.RR, handled map[*claim]bool) {
+// claims the name. A co-resident avahi-daemon does this when it publishes
+// fewer of this machine's addresses under the same host name: from this
+// machine (local) that makes us defer to it (responder_defer.go); from
+// another host it is a conflict. An identical set is no conflict.
+func (r *responder) checkSets(ifr *ifResp, recs []dns.RR, handled map[*claim]bool, local bool) {
 	type setKey struct {
 		cl  *claim
 		typ uint16
@@ -144,7 +164,7 @@ func (r *responder) checkSets(ifr *ifResp, recs []dns.RR, handled map[*claim]boo
 		if cl == nil || handled[cl] || !r.ownsType(cl, h.Rrtype) {
 			continue
 		}
-		if st := cl.per[ifr.ifi.Index]; st == nil || st.state == stIdle {
+		if st := cl.per[ifr.ifi.Index]; st == nil || st.state == stIdle || st.state == stDeferred {
 			continue
 		}
 		k := setKey{cl, h.Rrtype}
@@ -168,10 +188,12 @@ func (r *responder) checkSets(ifr *ifResp, recs []dns.RR, handled map[*claim]boo
 			continue
 		}
 		handled[k.cl] = true
-		switch k.cl.per[ifr.ifi.Index].state {
-		case stProbing, stWaitHost:
+		switch state := k.cl.per[ifr.ifi.Index].state; {
+		case k.cl == r.hostClaim && local:
+			r.deferHost(ifr)
+		case state == stProbing || state == stWaitHost:
 			r.conflict(k.cl)
-		case stLive:
+		case state == stLive:
 			r.lateConflict(k.cl)
 		}
 	}

@@ -36,6 +36,7 @@ const (
 	stProbing             // probes going out
 	stWaitHost            // a service probed, waiting for the host name on this interface
 	stLive                // probed; announced and answered with
+	stDeferred            // the host name only: this machine's own responder holds it here (responder_defer.go)
 )
 
 // claimIf is a claim's progress on one interface.
@@ -44,6 +45,7 @@ type claimIf struct {
 	sent      int       // probes sent in the current round
 	next      time.Time // the next probe, or when probing completes
 	announced bool      // records went out here: they need goodbyes
+	reclaim   *task     // stDeferred: publish the host name again (armReclaim)
 }
 
 func (cl *claim) on(ifr *ifResp) *claimIf {
@@ -225,7 +227,7 @@ func (r *responder) probed(ifr *ifResp, done []*claim) {
 		case cl.reg == nil:
 			st.state = stLive
 			hostLive = true
-		case r.hostClaim.per[idx] != nil && r.hostClaim.per[idx].state == stLive:
+		case r.hostUsable(idx):
 			st.state = stLive
 			ann = append(ann, cl)
 		default:
@@ -274,14 +276,7 @@ func (r *responder) tiebreak(ifr *ifResp, cl *claim, theirs []dns.RR) {
 	if len(theirs) == 0 {
 		return
 	}
-	name := r.claimName(cl)
-	var ours []dns.RR
-	for _, rr := range r.probeRecords(cl, ifr.ifi) {
-		if canonical(rr.Header().Name) == name {
-			ours = append(ours, rr)
-		}
-	}
-	if compareRecordSets(ours, theirs) < 0 {
+	if compareRecordSets(r.proposed(cl, ifr.ifi), theirs) < 0 {
 		r.c.logf("lost the simultaneous probe for %s; probing again in 1s", r.claimName(cl))
 		for _, ifr := range r.sortedIfs() {
 			if st := cl.per[ifr.ifi.Index]; st != nil && st.state == stProbing {
@@ -289,6 +284,19 @@ func (r *responder) tiebreak(ifr *ifResp, cl *claim, theirs []dns.RR) {
 			}
 		}
 	}
+}
+
+// proposed are the records of a claim's own name that its probes propose
+// (reverse PTRs, also in the probe, are other names).
+func (r *responder) proposed(cl *claim, ifi *ifaceState) []dns.RR {
+	name := r.claimName(cl)
+	var out []dns.RR
+	for _, rr := range r.probeRecords(cl, ifi) {
+		if canonical(rr.Header().Name) == name {
+			out = append(out, rr)
+		}
+	}
+	return out
 }
 
 // compareRecordSets compares two sets of records as RFC 6762 §8.2 says:

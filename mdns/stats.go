@@ -22,6 +22,7 @@ type Stats struct {
 	Queries        uint64 // queries processed
 	Responses      uint64 // responses processed
 	Conflicts      uint64 // names lost to other hosts (probe or late conflict)
+	HostDeferrals  uint64 // times the host name was left to this machine's own responder on an interface
 	CacheEvictions uint64 // cache entries evicted because the cache was full
 }
 
@@ -30,6 +31,7 @@ type counters struct {
 	oversize, malformed, tooMany, opcode, offLink, srcPort atomic.Uint64
 	queueFull, unknownIf, skippedRecords                   atomic.Uint64
 	queries, responses, conflicts, evictions               atomic.Uint64
+	hostDeferrals                                          atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
@@ -49,6 +51,7 @@ func (c *counters) snapshot() Stats {
 		Queries:          c.queries.Load(),
 		Responses:        c.responses.Load(),
 		Conflicts:        c.conflicts.Load(),
+		HostDeferrals:    c.hostDeferrals.Load(),
 		CacheEvictions:   c.evictions.Load(),
 	}
 }

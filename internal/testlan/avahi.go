@@ -121,7 +121,23 @@ func (h *Host) StartAvahi(t *testing.T, settings ...string) {
 		daemon.showTail(t)
 		t.Fatalf("testlan: avahi-daemon on %s did not start", h.Name)
 	}
-	h.avahi = daemon
+	h.avahi, h.dbus = daemon, dbus
+}
+
+// StopAvahi stops the host's avahi-daemon (SIGTERM: it sends its goodbyes
+// first) and its dbus-daemon, and waits for both; StartAvahi may start
+// them again. It does nothing if avahi does not run.
+func (h *Host) StopAvahi(t *testing.T) {
+	t.Helper()
+	h.avahiMu.Lock()
+	defer h.avahiMu.Unlock()
+	if h.avahi == nil || h.avahi.Exited() {
+		return
+	}
+	if err := h.avahi.Stop(syscall.SIGTERM, 5*time.Second); err != nil && !h.avahi.Exited() {
+		t.Fatalf("testlan: stop avahi-daemon on %s: %v", h.Name, err)
+	}
+	_ = h.dbus.Stop(syscall.SIGTERM, 2*time.Second)
 }
 
 // AvahiService installs an avahi .service file (XML) called name on the

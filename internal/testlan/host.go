@@ -30,6 +30,7 @@ type Host struct {
 	ns      string // ip netns name; "" for Self (the bridge namespace)
 	avahiMu sync.Mutex
 	avahi   *Proc // the avahi-daemon, once started
+	dbus    *Proc // its dbus-daemon
 }
 
 // ErrTimeout is wrapped when a command or wait runs out of time.
