@@ -226,5 +226,3 @@ func TestHostNotDeferredToOthers(t *testing.T) {
 		}
 	})
 }
-
-
