@@ -64,3 +64,11 @@ func needTools(t testing.TB, what string, tools ...string) {
 		}
 	}
 }
+
+// NeedTools skips t (or fails it under MDNS_REQUIRE_LAN=1) unless every
+// tool is on PATH: for tests that run more than the harness itself needs
+// (nft, tcpdump, ...).
+func NeedTools(t testing.TB, tools ...string) {
+	t.Helper()
+	needTools(t, t.Name(), tools...)
+}

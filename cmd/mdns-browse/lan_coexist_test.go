@@ -1,0 +1,63 @@
+package main
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/mdnskit/mdnskit/internal/testlan"
+)
+
+// The browser shares its host with avahi-daemon, which holds port 5353
+// too: a unicast reply would reach one of the two sockets only, and
+// Avahi on the other host sends A records over IPv4 only
+// (publish-a-on-ipv6=no). Every run must still report both of the
+// publisher's addresses (RFC 6762 §5.4: no QU; §7.1: known answers per
+// family; the missing type asked over its own family).
+//
+// To make the race that loses the IPv4 answer certain rather than
+// occasional, h2 drops its first IPv4 query of each run (nftables): the
+// answer over IPv6 then always comes first, and what was learned there
+// must not suppress the IPv4 answer that brings the A record.
+func TestLANBrowseNextToAvahi(t *testing.T) {
+	t.Parallel()
+	testlan.NeedTools(t, "nft")
+	testlan.Run(t, lanOpts, func(t *testing.T, lan *testlan.LAN) {
+		h1, h2 := lan.Host(1), lan.Host(2)
+		h1.AvahiService(t, "aa", `<?xml version="1.0" standalone='no'?>
+<!DOCTYPE service-group SYSTEM "avahi-service.dtd">
+<service-group>
+  <name>Avahi AA</name>
+  <service><type>_aa._tcp</type><port>7777</port><txt-record>k=v</txt-record></service>
+</service-group>
+`)
+		h1.StartAvahi(t)
+		h2.StartAvahi(t)
+		want := []string{h1.IPv4.String(), h1.IPv6.String()}
+		for run := 1; run <= 10; run++ {
+			// A query is QR=0: the bit after the 16-bit ID in the UDP
+			// payload. The quota lets one ~100-byte query match.
+			if out, err := h2.Run(t, 5*time.Second, "nft", "flush ruleset; add table ip t; add chain ip t out { type filter hook output priority 0; }; "+
+				"add rule ip t out ip daddr 224.0.0.251 udp dport 5353 @th,80,1 0 quota until 150 bytes drop"); err != nil {
+				t.Fatalf("nft: %v\n%s", err, out)
+			}
+			out, err := h2.Run(t, 15*time.Second, lan.Bin("mdns-browse"), "--service", "_aa._tcp", "--json", "--timeout", "2s")
+			if err != nil {
+				t.Fatalf("run %d: %v", run, err)
+			}
+			recs := jsonLines(t, out)
+			if len(recs) != 1 || recs[0]["instance"] != "Avahi AA" || recs[0]["port"] != 7777.0 {
+				t.Fatalf("run %d: want the one Avahi instance, got:\n%s", run, out)
+			}
+			var addrs []string
+			for _, a := range recs[0]["addrs"].([]any) {
+				addrs = append(addrs, a.(string))
+			}
+			for _, a := range want {
+				if !slices.Contains(addrs, a) {
+					t.Errorf("run %d: addrs %q lack %s", run, addrs, a)
+				}
+			}
+		}
+	})
+}
