@@ -88,19 +88,32 @@ func (r *responder) sendMC(ifr *ifResp, v6 bool, answers []*prr, extra func([]*p
 		// burst, or caches would keep the addresses.
 		gs = append(slices.Clone(gs[1:]), gs[0])
 	}
+	now := time.Now()
+	lm := ifr.lastMC[fam(v6)]
+	var extras []*prr
 	for _, g := range gs {
 		m := &outMsg{id: o.id, response: true, authoritative: true, answers: o.rrs(g)}
 		if o.goodbye && groupOwner(g) != nil {
 			m.answers = r.ownGoodbye(ifr, g, o)
 		}
 		if extra != nil {
-			m.additional = o.rrs(extra(g))
+			ex := extra(g)
+			if groupOwner(g) == nil {
+				// RFC 6762 §6: an additional record is multicast too, so
+				// it waits out the same second as an answer. (go-micro's
+				// parser needs each instance whole in one message: its
+				// own-message groups keep theirs.)
+				ex = slices.DeleteFunc(slices.Clone(ex), func(p *prr) bool {
+					last, ok := lm[p.id]
+					return ok && now.Sub(last) < recordRateLimit
+				})
+			}
+			m.additional = o.rrs(ex)
+			extras = append(extras, ex...)
 		}
 		r.c.multicast(ifr.ifi, v6, m)
 	}
-	now := time.Now()
-	lm := ifr.lastMC[fam(v6)]
-	for _, p := range answers {
+	for _, p := range slices.Concat(answers, extras) {
 		if o.goodbye {
 			delete(lm, p.id)
 		} else {
@@ -158,7 +171,34 @@ func (r *responder) announceRecords(ifr *ifResp, recs []*prr) {
 		}
 		return out
 	}
-	ifr.families(func(v6 bool) { r.sendMC(ifr, v6, answers, extra, respOpts{}) })
+	ifr.families(func(v6 bool) {
+		if send := ifr.unsentRecently(v6, answers); len(send) > 0 {
+			r.sendMC(ifr, v6, send, extra, respOpts{})
+		}
+	})
+}
+
+// unsentRecently returns the records of recs not multicast on ifr's
+// family within the last second, and takes them out of the answers
+// waiting there: an announcement goes out now for them. A record is
+// multicast at most once a second per interface (RFC 6762 §6); one that
+// just went out in an answer already did what the announcement would.
+func (ifr *ifResp) unsentRecently(v6 bool, recs []*prr) []*prr {
+	f := fam(v6)
+	now := time.Now()
+	var out []*prr
+	ids := make(map[string]bool, len(recs))
+	for _, p := range recs {
+		if last, ok := ifr.lastMC[f][p.id]; ok && now.Sub(last) < recordRateLimit {
+			continue
+		}
+		out = append(out, p)
+		ids[p.id] = true
+	}
+	for _, b := range ifr.batches[f] {
+		b.ents = slices.DeleteFunc(b.ents, func(e mcEnt) bool { return ids[e.p.id] })
+	}
+	return out
 }
 
 // ownGoodbye writes the goodbye of an OwnMessages service the way

@@ -37,7 +37,9 @@ func TestResponderUniqueAtOnceSharedDelayed(t *testing.T) {
 		link, _, _ := published(t, svc("My Service"))
 		t0 := time.Now()
 		inject(t, link, peer4, group4, query(q(inst, dns.TypeSRV)))
-		mdnstest.Advance(200 * time.Millisecond)
+		// A second later, so that the SRV and addresses may be multicast
+		// again as additional records (TestResponderAdditionalsRateLimited).
+		mdnstest.Advance(1200 * time.Millisecond)
 		t1 := time.Now()
 		inject(t, link, peer4, group4, query(q(typName, dns.TypePTR)))
 		mdnstest.Advance(200 * time.Millisecond)
@@ -66,6 +68,33 @@ func TestResponderUniqueAtOnceSharedDelayed(t *testing.T) {
 		// RFC 6762 §10.2: cache-flush on unique records only.
 		if !flush(findRR(ws[0].m.Answer, inst, dns.TypeSRV)) || flush(findRR(ws[1].m.Answer, typName, dns.TypePTR)) {
 			t.Error("cache-flush bit wrong: want it on SRV, not on the shared PTR")
+		}
+	})
+}
+
+// RFC 6762 §6: a record is multicast at most once a second on an
+// interface, also as an additional record: a PTR answer 200 ms after the
+// SRV and addresses went out carries only the TXT, which did not.
+func TestResponderAdditionalsRateLimited(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		link, _, _ := published(t, svc("My Service"))
+		t0 := time.Now()
+		inject(t, link, peer4, group4, query(q(inst, dns.TypeSRV)))
+		mdnstest.Advance(200 * time.Millisecond)
+		inject(t, link, peer4, group4, query(q(typName, dns.TypePTR)))
+		mdnstest.Advance(200 * time.Millisecond)
+		ws := responses(sent(t, link, "h1", t0))
+		if len(ws) != 2 || findRR(ws[1].m.Answer, typName, dns.TypePTR) == nil {
+			dump(t, ws)
+			t.Fatal("want the SRV answer, then the PTR answer")
+		}
+		if findRR(ws[1].m.Extra, "", dns.TypeTXT) == nil {
+			t.Error("PTR answer lacks the additional TXT")
+		}
+		for _, typ := range []uint16{dns.TypeSRV, dns.TypeA, dns.TypeAAAA} {
+			if rr := findRR(ws[1].m.Extra, "", typ); rr != nil {
+				t.Errorf("PTR answer repeats %v, multicast %v before", rr, ws[1].Time.Sub(ws[0].Time))
+			}
 		}
 	})
 }
