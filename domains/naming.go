@@ -64,6 +64,21 @@ func dnssdType(name string) string {
 	return "_" + l + "._tcp"
 }
 
+// ServiceType returns the service type a registry service name is
+// published under in flavour f: in DNSSD "_<label>._tcp" (see the package
+// documentation; a name that already is a DNS-SD type "_x._tcp" or
+// "_x._udp" is returned as it is), in Micro the name itself.
+func (f Flavour) ServiceType(name string) string {
+	if f == Micro {
+		return name
+	}
+	l := strings.ToLower(name)
+	if strings.HasPrefix(l, "_") && (strings.HasSuffix(l, "._tcp") || strings.HasSuffix(l, "._udp")) {
+		return name
+	}
+	return dnssdType(name)
+}
+
 // nameFromType recovers the label of a DNS-SD type "_x._tcp" ("" if it is
 // not of that form).
 func nameFromType(t string) string {

@@ -2,6 +2,7 @@ package domains
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -37,6 +38,14 @@ type Registry struct {
 	lists   map[listKey]*listKeeper
 	seq     uint64
 
+	// Plain services (Publish): plainMu guards plain, pubs and pubSeq;
+	// plainLocks serialises the mdns calls of one mirror.
+	plainMu    sync.Mutex
+	plain      map[plainKey]*plainMirror
+	pubs       map[*Publication]bool
+	pubSeq     uint64
+	plainLocks keyLocks[plainKey]
+
 	mu     sync.Mutex // guards views and closed
 	views  map[string]*view
 	closed bool
@@ -55,6 +64,8 @@ func New(cfg Config) (*Registry, error) {
 		nodes:   make(map[regKey]*nodeReg),
 		mirrors: make(map[mirrorKey]*mirror),
 		lists:   make(map[listKey]*listKeeper),
+		plain:   make(map[plainKey]*plainMirror),
+		pubs:    make(map[*Publication]bool),
 		views:   make(map[string]*view),
 	}
 	if cfg.Flavour != DNSSD && cfg.Flavour != Micro {
@@ -92,11 +103,12 @@ func (r *Registry) Close() error {
 	r.closed = true
 	r.mu.Unlock()
 
-	r.regMu.Lock()
 	ctx, cancel := context.WithTimeout(context.Background(), goodbyeTimeout)
+	r.regMu.Lock()
 	err := r.withdrawAll(ctx)
-	cancel()
 	r.regMu.Unlock()
+	err = errors.Join(err, r.withdrawPlain(ctx))
+	cancel()
 
 	r.cancel()
 	r.wg.Wait()

@@ -154,9 +154,18 @@ func (b *browser) settle() {
 			}
 		}
 	}
-	for inst := range b.dirtyInsts {
-		delete(b.dirtyInsts, inst)
-		b.resolve(inst)
+	// In name order, so that instances changed by one packet are reported
+	// in the same order every time.
+	for len(b.dirtyInsts) > 0 {
+		insts := make([]*instance, 0, len(b.dirtyInsts))
+		for inst := range b.dirtyInsts {
+			insts = append(insts, inst)
+		}
+		slices.SortFunc(insts, func(x, y *instance) int { return strings.Compare(x.key, y.key) })
+		for _, inst := range insts {
+			delete(b.dirtyInsts, inst)
+			b.resolve(inst)
+		}
 	}
 }
 

@@ -44,6 +44,7 @@ func parseOptions(args []string, stdout, stderr io.Writer) (o *options, code int
 	fs.Var(cli.Strings{Values: &s.Subtypes}, "subtype", "")
 	fs.DurationVar(&ttl, "ttl", 0, "")
 	fs.BoolVar(&s.NoRename, "no-rename", false, "")
+	fs.BoolVar(&s.NoMirror, "no-mirror", false, "")
 	fs.StringVar(&o.host, "host", "", "")
 	fs.StringVarP(&o.file, "file", "f", "", "")
 	fs.StringVar(&s.Version, "service-version", "", "")
@@ -82,7 +83,7 @@ func parseOptions(args []string, stdout, stderr io.Writer) (o *options, code int
 	default:
 		return fail("--flavour %q: want dnssd or micro", flavour)
 	}
-	o.registry = s.Version != "" || len(endpoints) > 0 || endpointsFile != "" || fs.Changed("flavour") || fs.Changed("global-domain")
+	o.registry = s.Version != "" || len(endpoints) > 0 || endpointsFile != "" || fs.Changed("flavour")
 	s.TTL = duration(ttl)
 	if port != "" {
 		p, err := strconv.ParseUint(port, 10, 16)

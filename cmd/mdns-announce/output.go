@@ -18,7 +18,7 @@ type event struct {
 	Requested string `json:"requested,omitempty"` // registered: the name asked for, when it was taken
 	Old       string `json:"old,omitempty"`       // renamed
 	New       string `json:"new,omitempty"`       // renamed
-	Mirror    string `json:"mirror,omitempty"`    // registry: the global domain it is mirrored into
+	Mirror    string `json:"mirror,omitempty"`    // the global domain it is mirrored into
 }
 
 // output writes events to stdout, as text or JSON lines; it is safe for

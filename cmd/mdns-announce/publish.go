@@ -14,9 +14,10 @@ import (
 	"github.com/mdnskit/mdnskit/mdns"
 )
 
-// publisher keeps the published set equal to a list of specs: plain
-// DNS-SD services straight on the mdns.Conn, registry services through a
-// domains.Registry sharing it.
+// publisher keeps the published set equal to a list of specs, through a
+// domains.Registry on the mdns.Conn: plain DNS-SD services with Publish
+// (mirrored into the global domain unless --no-mirror), registry services
+// with Register.
 type publisher struct {
 	o    *options
 	conn *mdns.Conn
@@ -36,8 +37,8 @@ type publisher struct {
 // pub is one published service.
 type pub struct {
 	spec spec
-	reg  *mdns.Registration // plain services
-	stop context.CancelFunc // ends the rename watcher
+	pub  *domains.Publication // plain services
+	stop context.CancelFunc   // ends the rename watcher
 }
 
 // lostName reports a name lost after it was established (RFC 6762 §9)
@@ -162,16 +163,27 @@ func (p *publisher) add(ctx context.Context, s spec) (event, error) {
 			ev.Mirror = p.global()
 		}
 	} else {
-		r, err := p.conn.Register(ctx, mdns.Service{
+		reg, err := p.registry()
+		if err != nil {
+			return event{}, err
+		}
+		var opts []domains.PublishOption
+		if s.NoMirror {
+			opts = append(opts, domains.WithoutMirror())
+		}
+		pl, err := reg.Publish(ctx, mdns.Service{
 			Instance: s.Instance, Type: s.Service, Subtypes: s.Subtypes, Domain: s.Domain,
 			Port: s.Port, Text: s.text, TTL: s.ttl(), NoRename: s.NoRename,
-		})
+		}, opts...)
 		if err != nil {
 			return event{}, fmt.Errorf("%s: %w", label(&s), err)
 		}
-		pb.reg = r
-		if final := r.Instance(); final != s.Instance {
+		pb.pub = pl
+		if final := pl.Instance(); final != s.Instance {
 			ev.Instance, ev.Requested = final, s.Instance
+		}
+		if pl.Mirrored() {
+			ev.Mirror = p.global()
 		}
 		wctx, cancel := context.WithCancel(context.Background())
 		pb.stop = cancel
@@ -208,7 +220,7 @@ func (p *publisher) update(ctx context.Context, cur *pub, s spec) (event, error)
 	if s.Registry {
 		err = p.registerNode(ctx, &s) // a registered node is updated in place
 	} else {
-		err = cur.reg.Update(ctx, s.text, s.Port)
+		err = cur.pub.Update(ctx, s.text, s.Port)
 	}
 	if err != nil {
 		return event{}, fmt.Errorf("%s: update: %w", label(&s), err)
@@ -217,8 +229,8 @@ func (p *publisher) update(ctx context.Context, cur *pub, s spec) (event, error)
 	cur.spec = s
 	p.mu.Unlock()
 	instance := s.Instance
-	if cur.reg != nil {
-		instance = cur.reg.Instance()
+	if cur.pub != nil {
+		instance = cur.pub.Instance()
 	}
 	return event{Event: "updated", Instance: instance, Service: s.Service, Domain: s.Domain, Port: s.Port}, nil
 }
@@ -237,8 +249,8 @@ func (p *publisher) withdraw(ctx context.Context, cur *pub) (event, error) {
 			err = reg.Deregister(ctx, p.node(s), s.Domain)
 		}
 	} else {
-		instance = cur.reg.Instance()
-		err = cur.reg.Deregister(ctx)
+		instance = cur.pub.Instance()
+		err = cur.pub.Withdraw(ctx)
 	}
 	if err != nil {
 		return event{}, fmt.Errorf("%s: deregister: %w", label(s), err)
@@ -253,9 +265,9 @@ func (p *publisher) watch(ctx context.Context, pb *pub, cur string) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-pb.reg.Changed():
+		case <-pb.pub.Registration().Changed():
 		}
-		if err := pb.reg.Err(); err != nil {
+		if err := pb.pub.Registration().Err(); err != nil {
 			if !errors.Is(err, mdns.ErrClosed) {
 				select {
 				case p.lost <- lostName{key: pb.spec.key(), err: fmt.Errorf("%s: %w", label(&pb.spec), err)}:
@@ -264,7 +276,7 @@ func (p *publisher) watch(ctx context.Context, pb *pub, cur string) {
 			}
 			return
 		}
-		if n := pb.reg.Instance(); n != cur {
+		if n := pb.pub.Instance(); n != cur {
 			s := pb.spec
 			p.out.write(event{Event: "renamed", Instance: n, Service: s.Service, Domain: s.Domain, Port: s.Port, Old: cur, New: n})
 			cur = n

@@ -26,6 +26,7 @@ type spec struct {
 	Subtypes  []string            `json:"subtypes,omitempty"`
 	TTL       duration            `json:"ttl,omitempty"`
 	NoRename  bool                `json:"no_rename,omitempty"`
+	NoMirror  bool                `json:"no_mirror,omitempty"`
 	Registry  bool                `json:"registry,omitempty"`
 	Version   string              `json:"version,omitempty"`
 	Endpoints []*domains.Endpoint `json:"endpoints,omitempty"`
@@ -84,6 +85,9 @@ func (s *spec) check(o *options) error {
 	if s.Registry {
 		if len(s.Subtypes) > 0 {
 			return errors.New("subtypes are not part of the registry model; drop them or the registry options")
+		}
+		if s.NoMirror {
+			return errors.New("registry nodes are always mirrored into the global domain; --no-mirror is for plain services")
 		}
 		if s.Domain == "" {
 			s.Domain = "local"
@@ -225,6 +229,6 @@ func (s *spec) equal(t *spec) bool {
 // sameName reports whether two specs publish the same records apart from
 // what an in-place update can change (TXT and port, RFC 6762 §8.4).
 func (s *spec) sameName(t *spec) bool {
-	return s.key() == t.key() && s.Registry == t.Registry && s.TTL == t.TTL && s.NoRename == t.NoRename &&
+	return s.key() == t.key() && s.Registry == t.Registry && s.TTL == t.TTL && s.NoRename == t.NoRename && s.NoMirror == t.NoMirror &&
 		slices.Equal(s.Subtypes, t.Subtypes)
 }

@@ -8,7 +8,7 @@ dns-sd -R. It probes the name first and, if another host holds it, publishes
 Usage:
     mdns-announce --instance NAME --service _type._tcp --port N [--txt k=v ...]
                   [--domain D] [--subtype S ...] [--host H] [--interface IF ...]
-                  [--ipv4-only | --ipv6-only] [--ttl DUR] [--json]
+                  [--ipv4-only | --ipv6-only] [--ttl DUR] [--no-mirror] [--json]
     mdns-announce --file services.json      # many services; SIGHUP reloads it
 
 The service:
@@ -20,6 +20,13 @@ The service:
                           k= (empty value) or k (a boolean flag)
                             --txt path=/ --txt secure
     -d, --domain D        the domain (default local)   --domain dev
+                          A service in another domain than the global one is
+                          also published there (a mirror, with domain=D in its
+                          TXT), so that one browse of the global domain, and
+                          avahi-browse or dns-sd, see every domain.
+        --no-mirror       publish in --domain only, no mirror
+        --global-domain G where services of other domains are mirrored
+                          (default local; micro: global)
         --subtype S       also list it under subtype S (repeatable)
                             --subtype _printer
         --ttl DUR         record TTL (default 120s for host records, 75m for
@@ -45,8 +52,6 @@ Registry (go-micro's model, package domains; any of these selects it):
         --endpoints FILE     endpoints as go-micro's endpoint JSON (a list)
         --flavour F          dnssd (default: readable TXT, any browser) or
                              micro (go-micro's own wire layout)
-        --global-domain G    where registrations in other domains are mirrored
-                             (default local; micro: global)
                           In registry mode --service is the registry's service
                           name (_name._tcp or a go-micro name such as
                           go.micro.srv.greeter), --instance the node id (default:

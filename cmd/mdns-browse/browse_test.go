@@ -28,11 +28,11 @@ func TestLiveView(t *testing.T) {
 			t.Fatalf("exit %d, stderr %q", code, stderr)
 		}
 		frames := strings.Split(stdout, cli.ClearScreen)
-		if len(frames) != 3 || frames[0] != "" {
-			t.Fatalf("want 2 frames, one per instance; got %q", stdout)
+		if len(frames) != 4 || frames[0] != "" {
+			t.Fatalf("want 3 frames, one per instance; got %q", stdout)
 		}
-		last := frames[2]
-		for _, want := range []string{"watching _http._tcp, _ipp._tcp in local: 2 instance(s); Ctrl-C to stop\n", "_http._tcp in local\n", "  My Web    h1.local  8080", `Printer. 2nd floor; "lab"`} {
+		last := frames[3]
+		for _, want := range []string{"watching _http._tcp, _ipp._tcp in local: 3 instance(s); Ctrl-C to stop\n", "_http._tcp in local\n", "  My Web     h1.local  8080", "  Stage Web  h1.local  8081", `Printer. 2nd floor; "lab"`} {
 			if !strings.Contains(last, want) {
 				t.Errorf("last frame lacks %q:\n%s", want, last)
 			}

@@ -23,6 +23,11 @@ type record struct {
 	Interface string             `json:"interface"`
 	Subtype   string             `json:"subtype,omitempty"`
 	*registry                    // nil for plain DNS-SD services
+	// Origin is the domain a registration was made in: for a mirror in
+	// the global domain, its domain attribute ("dev", or "dev,prod" for
+	// one registered in both); for other registry nodes the domain it was
+	// seen in. Plain services outside the global domain have none.
+	Origin string `json:"origin,omitempty"`
 }
 
 // registry holds what a registry node (package domains, or go-micro)
@@ -32,10 +37,6 @@ type registry struct {
 	Version   string            `json:"version"`
 	Endpoints []*txt.Endpoint   `json:"endpoints"`
 	Metadata  map[string]string `json:"metadata"`
-	// Origin is the domain the node was registered in: for a mirror in
-	// the global domain, its domain attribute ("dev", or "dev,prod" for a
-	// node registered in both); otherwise the domain it was seen in.
-	Origin string `json:"origin"`
 }
 
 // view is a browse event as the printers see it.
@@ -53,9 +54,9 @@ func (v *view) key() string {
 }
 
 // group is the domain a view is listed under: with --all-domains the
-// origin of a mirrored registry node, otherwise the domain browsed.
+// origin of a mirror, otherwise the domain browsed.
 func (v *view) group(o *options) string {
-	if o.allDomains && v.rec.registry != nil {
+	if o.allDomains && v.rec.Origin != "" {
 		return v.rec.Origin
 	}
 	return v.entry.Domain
@@ -75,7 +76,13 @@ func newView(ev mdns.BrowseEvent, global string) *view {
 		TXT:       make(map[string]*string, len(v.attrs)),
 		Interface: strings.Join(e.Ifaces, ","),
 		Subtype:   e.Subtype,
-		registry:  decodeRegistry(e, global),
+	}
+	v.rec.registry, v.rec.Origin = decodeRegistry(e, global)
+	if v.rec.registry == nil && strings.EqualFold(e.Domain, global) {
+		// A plain service's mirror (package domains, Publish).
+		if d, ok := v.attrs.Get(domains.MetaDomain); ok && len(d) > 0 {
+			v.rec.Origin = string(d)
+		}
 	}
 	for _, a := range e.Addrs {
 		v.rec.Addrs = append(v.rec.Addrs, a.String())
@@ -94,8 +101,9 @@ func newView(ev mdns.BrowseEvent, global string) *view {
 
 // decodeRegistry reads a registry payload: the DNS-SD flavour of package
 // domains (txtvers=1 with version, metadata, endpoints) or go-micro's
-// hex-zlib-JSON. Plain DNS-SD records give nil.
-func decodeRegistry(e mdns.ServiceEntry, global string) *registry {
+// hex-zlib-JSON, and the node's origin domain. Plain DNS-SD records give
+// nil.
+func decodeRegistry(e mdns.ServiceEntry, global string) (*registry, string) {
 	var (
 		p    txt.Payload
 		name string
@@ -104,7 +112,7 @@ func decodeRegistry(e mdns.ServiceEntry, global string) *registry {
 		// Printers and others publish txtvers=1 too (RFC 6763 §6.7):
 		// without a version or endpoints it is not a registry node.
 		if dp.Version == "" && dp.Endpoints == nil {
-			return nil
+			return nil, ""
 		}
 		p = dp
 		name = strings.TrimSuffix(strings.TrimPrefix(e.Type, "_"), "._tcp")
@@ -113,18 +121,19 @@ func decodeRegistry(e mdns.ServiceEntry, global string) *registry {
 			delete(p.Metadata, domains.MetaService)
 		}
 	} else if !errors.Is(err, txt.ErrNotPayload) {
-		return nil // a txtvers this decoder does not know, or garbage
+		return nil, "" // a txtvers this decoder does not know, or garbage
 	} else if m, err := txt.DecodeMicro(e.Text); err == nil {
 		p, name = m.Payload, m.Service
 	} else {
-		return nil
+		return nil, ""
 	}
-	r := &registry{Name: name, Version: p.Version, Endpoints: p.Endpoints, Metadata: p.Metadata, Origin: e.Domain}
+	r := &registry{Name: name, Version: p.Version, Endpoints: p.Endpoints, Metadata: p.Metadata}
+	origin := e.Domain
 	if strings.EqualFold(e.Domain, global) {
 		if d, ok := r.Metadata[domains.MetaDomain]; ok {
-			r.Origin = d
+			origin = d
 			delete(r.Metadata, domains.MetaDomain)
 		}
 	}
-	return r
+	return r, origin
 }

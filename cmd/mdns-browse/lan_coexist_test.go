@@ -2,6 +2,7 @@ package main
 
 import (
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
@@ -41,7 +42,7 @@ func TestLANBrowseNextToAvahi(t *testing.T) {
 				"add rule ip t out ip daddr 224.0.0.251 udp dport 5353 @th,80,1 0 quota until 150 bytes drop"); err != nil {
 				t.Fatalf("nft: %v\n%s", err, out)
 			}
-			out, err := h2.Run(t, 15*time.Second, lan.Bin("mdns-browse"), "--service", "_aa._tcp", "--json", "--timeout", "2s")
+			out, err := h2.Run(t, 15*time.Second, lan.Bin("mdns-browse"), "--service", "_aa._tcp", "--json", "--timeout", "3s")
 			if err != nil {
 				t.Fatalf("run %d: %v", run, err)
 			}
@@ -60,4 +61,58 @@ func TestLANBrowseNextToAvahi(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Issue 10: a plain service announced in domain dev is mirrored into the
+// global domain (local), with domain=dev: avahi-browse sees it, and
+// mdns-browse --all-domains lists it under dev; its goodbye withdraws the
+// mirror too.
+func TestLANPlainServiceMirrored(t *testing.T) {
+	t.Parallel()
+	testlan.Run(t, lanOpts, func(t *testing.T, lan *testlan.LAN) {
+		h1, h2 := lan.Host(1), lan.Host(2)
+		h2.StartAvahi(t)
+		ann := h1.Start(t, lan.Bin("mdns-announce"), "--instance", "Dev Web", "--service", "_http._tcp", "--port", "8080",
+			"--domain", "dev", "--txt", "path=/", "--json")
+		if !ann.WaitOutput(10*time.Second, `"mirror":"local"`) {
+			t.Fatalf("announce did not report its mirror:\n%s", ann.Output())
+		}
+		w := h2.Start(t, "avahi-browse", "-rpk", "_http._tcp")
+		ok := poll(10*time.Second, func() bool {
+			res := testlan.FindAvahi(testlan.ParseAvahiBrowse(w.Output()), "=", "Dev Web")
+			return len(res) > 0 && slices.Contains(res[0].TXT, "domain=dev") && slices.Contains(res[0].TXT, "path=/")
+		})
+		if !ok {
+			t.Fatalf("avahi-browse on h2 did not resolve the mirror with domain=dev:\n%s", w.Output())
+		}
+		out, err := h2.Run(t, 15*time.Second, lan.Bin("mdns-browse"), "--all-domains", "--json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs := jsonLines(t, out)
+		if len(recs) != 1 || recs[0]["instance"] != "Dev Web" || recs[0]["domain"] != "local" || recs[0]["origin"] != "dev" {
+			t.Fatalf("mdns-browse --all-domains: want the mirror with origin dev, got:\n%s", out)
+		}
+		if err := ann.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		ok = poll(5*time.Second, func() bool {
+			return len(testlan.FindAvahi(testlan.ParseAvahiBrowse(w.Output()), "-", "Dev Web")) > 0
+		})
+		if !ok {
+			t.Fatalf("avahi-browse saw no removal of the mirror after SIGTERM:\n%s", w.Output())
+		}
+	})
+}
+
+// poll calls cond every 50 ms until it holds or timeout passes.
+func poll(timeout time.Duration, cond func() bool) bool {
+	for end := time.Now().Add(timeout); ; time.Sleep(50 * time.Millisecond) {
+		if cond() {
+			return true
+		}
+		if time.Now().After(end) {
+			return false
+		}
+	}
 }

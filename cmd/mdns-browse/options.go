@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mdnskit/mdnskit/domains"
 	"github.com/mdnskit/mdnskit/internal/cli"
 )
 
@@ -14,20 +15,28 @@ import (
 const defaultTimeout = 3 * time.Second
 
 type options struct {
-	services     []string
-	subtype      string
-	domains      []string
-	allDomains   bool
-	globalDomain string
-	interfaces   []string
-	ipv4Only     bool
-	ipv6Only     bool
-	timeout      time.Duration
-	watch        bool
-	resolve      bool
-	json         bool
-	parseable    bool
+	services      []string
+	subtype       string
+	domains       []string
+	allDomains    bool
+	globalDomain  string
+	defaultDomain string // local, or micro with --flavour micro
+	interfaces    []string
+	ipv4Only      bool
+	ipv6Only      bool
+	timeout       time.Duration
+	watch         bool
+	resolve       bool
+	json          bool
+	parseable     bool
 }
+
+// The default domains of --flavour micro: go-micro's registry domain and
+// its mirror of every domain.
+const (
+	microDomain       = "micro"
+	microGlobalDomain = "global"
+)
 
 // browseDomains are the domains queried on the wire.
 func (o *options) browseDomains() []string {
@@ -37,7 +46,7 @@ func (o *options) browseDomains() []string {
 	case len(o.domains) > 0:
 		return o.domains
 	}
-	return []string{"local"}
+	return []string{o.defaultDomain}
 }
 
 func joinDomains(ds []string) string { return strings.Join(ds, ", ") }
@@ -50,6 +59,8 @@ func parseOptions(args []string, stdout, stderr io.Writer) (o *options, code int
 	fs.VarP(cli.Strings{Values: &o.domains}, "domain", "d", "")
 	fs.BoolVarP(&o.allDomains, "all-domains", "a", false, "")
 	fs.StringVar(&o.globalDomain, "global-domain", "local", "")
+	var flavour string
+	fs.StringVar(&flavour, "flavour", "", "")
 	fs.VarP(cli.Strings{Values: &o.interfaces}, "interface", "i", "")
 	fs.BoolVarP(&o.ipv4Only, "ipv4-only", "4", false, "")
 	fs.BoolVarP(&o.ipv6Only, "ipv6-only", "6", false, "")
@@ -77,6 +88,26 @@ func parseOptions(args []string, stdout, stderr io.Writer) (o *options, code int
 		return fail("--subtype needs exactly one --service")
 	case o.timeout < 0:
 		return fail("--timeout %v: must not be negative", o.timeout)
+	}
+	o.defaultDomain = "local"
+	switch flavour {
+	case "":
+		// Automatic: --service is a service type; registry payloads of
+		// either flavour are recognised in what is found.
+	case "dnssd", "dns-sd":
+		// --service may be a registry service name ("greeter"), browsed
+		// under its DNS-SD type, as mdns-announce publishes it.
+		for i, s := range o.services {
+			o.services[i] = domains.DNSSD.ServiceType(strings.TrimSuffix(s, "."))
+		}
+	case "micro":
+		// --service is a go-micro service name, which is its type.
+		o.defaultDomain = microDomain
+		if !fs.Changed("global-domain") {
+			o.globalDomain = microGlobalDomain
+		}
+	default:
+		return fail("--flavour %q: want dnssd or micro", flavour)
 	}
 	if o.watch && !fs.Changed("timeout") {
 		o.timeout = 0 // a watch runs until interrupted

@@ -34,9 +34,10 @@ var worlds = map[string]world{
 
 func emptyWorld(t *testing.T, link *mdnstest.Link, h1 *mdnstest.Host) func() { return func() {} }
 
-// lanWorld is h1 publishing a web server, a printer with an awkward name
-// and, through a registry, a go-micro style service in domain dev (and its
-// mirror in local).
+// lanWorld is h1 publishing a web server, a printer with an awkward name,
+// a web server in domain staging (and its mirror in local) and, through a
+// registry, a go-micro style service in domain dev (and its mirror in
+// local).
 func lanWorld(t *testing.T, link *mdnstest.Link, h1 *mdnstest.Host) func() {
 	t.Helper()
 	conn, err := mdns.Listen(mdns.Config{Network: h1, Rand: rand.New(rand.NewPCG(1, 1))})
@@ -68,6 +69,10 @@ func lanWorld(t *testing.T, link *mdnstest.Link, h1 *mdnstest.Host) func() {
 	}
 	if err := reg.Register(ctx, greeter, domains.InDomain("dev")); err != nil {
 		t.Fatalf("registry: %v", err)
+	}
+	stage := mdns.Service{Instance: "Stage Web", Type: "_http._tcp", Domain: "staging", Port: 8081, Text: [][]byte{[]byte("path=/s")}}
+	if _, err := reg.Publish(ctx, stage); err != nil {
+		t.Fatalf("publish %q: %v", stage.Instance, err)
 	}
 	// The same node in go-micro's wire layout: domain micro, mirror global.
 	micro, err := domains.New(domains.Config{Flavour: domains.Micro, Conn: conn})

@@ -6,6 +6,7 @@ DNS-SD, RFC 6762 and RFC 6763), like avahi-browse and dns-sd -B.
 Usage:
     mdns-browse [--service _type._tcp] [--domain D | --all-domains] [--resolve]
                 [--watch] [--timeout DUR] [--json | --parseable] [--interface IF ...]
+                [--flavour dnssd|micro]
 
 Without --watch it browses for --timeout (3s), then prints every instance
 found, sorted, and exits. With --watch it prints each change as it happens,
@@ -24,6 +25,12 @@ What to browse:
                           domain, and list each under the domain it came from
         --global-domain G the global domain for --all-domains (default local;
                           go-micro registries use global)
+        --flavour F       how to read --service: dnssd, a registry service name
+                          (greeter browses _greeter._tcp), or micro, a go-micro
+                          service name (go.micro.srv.greeter) in domain micro
+                          (global domain: global). Without it --service is a
+                          service type, and registry payloads of both flavours
+                          are recognised in what is found.
     -i, --interface IF    use only this interface (repeatable)   --interface eth0
     -4, --ipv4-only       use IPv4 only
     -6, --ipv6-only       use IPv6 only
