@@ -108,7 +108,7 @@ func Listen(cfg Config) (*Conn, error) {
 		if len(cfg.Interfaces) > 0 {
 			return nil, fmt.Errorf("%w: none of %v is up and multicast-capable with an address", ErrNoInterface, cfg.Interfaces)
 		}
-		return nil, fmt.Errorf("%w: no interface is up, multicast-capable and addressed (name one with a loopback interface if that is what you want)", ErrNoInterface)
+		return nil, fmt.Errorf("%w: no interface is up, multicast-capable and addressed, and the loopback interface is down too", ErrNoInterface)
 	}
 	for i, s := range c.socks {
 		if s != nil {
@@ -377,7 +377,7 @@ func (c *Conn) handlePacket(p inPacket) {
 		dst:  p.info.Dst,
 		ifi:  ifi,
 		v6:   p.v6,
-		own:  c.echo.isOwn(p.buf, time.Now()) && c.ownsAddr(src.Addr()),
+		own:  c.echo.isOwn(p.buf, time.Now()) && (ifi.Loopback || c.ownsAddr(src.Addr())),
 		size: len(p.buf),
 	}
 	if m.Response {

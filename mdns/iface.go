@@ -14,8 +14,14 @@ type ifaceState struct {
 
 // onLink reports whether a packet from src may be answered or cached on
 // this interface (RFC 6762 §11, §5.5): its source must be on one of the
-// interface's subnets, IPv6 link-local, or IPv4 link-local (RFC 3927).
+// interface's subnets, IPv6 link-local, or IPv4 link-local (RFC 3927). On
+// a loopback interface everything is: only this machine reaches it.
 func (i *ifaceState) onLink(src netip.Addr) bool {
+	if i.Loopback {
+		// Only this machine sends on loopback; with no address to pick
+		// for link-scope multicast there, Linux sends from 0.0.0.0.
+		return true
+	}
 	src = src.Unmap().WithZone("")
 	if src.Is6() && src.IsLinkLocalUnicast() {
 		return true

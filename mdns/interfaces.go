@@ -1,6 +1,7 @@
 package mdns
 
 import (
+	"context"
 	"slices"
 )
 
@@ -15,8 +16,9 @@ func (c *Conn) refreshInterfaces() {
 		return
 	}
 	seen := make(map[int]bool)
+	loopback := c.loopbackFallback(list)
 	for _, it := range list {
-		if !c.eligible(it) {
+		if !c.eligible(it, loopback) {
 			continue
 		}
 		seen[it.Index] = true
@@ -67,15 +69,61 @@ func (c *Conn) dropIface(ifi *ifaceState) {
 }
 
 // eligible applies Config.Interfaces and the default choice: up,
-// multicast-capable, not loopback unless named.
-func (c *Conn) eligible(it Interface) bool {
+// multicast-capable, not loopback unless named — or, with loopback set
+// (see loopbackFallback), the loopback interfaces.
+func (c *Conn) eligible(it Interface, loopback bool) bool {
 	if !it.Up {
 		return false
 	}
 	if len(c.cfg.Interfaces) > 0 {
 		return slices.Contains(c.cfg.Interfaces, it.Name) && (it.Multicast || it.Loopback)
 	}
+	if loopback {
+		return it.Loopback
+	}
 	return it.Multicast && !it.Loopback
+}
+
+// loopbackFallback reports whether the default choice falls back to the
+// loopback interface: no other interface is up, multicast-capable and
+// addressed (an offline laptop, a CI box). Loopback is then the link, and
+// processes on this machine still find each other. Only packets sent on
+// this machine arrive there, so it opens no way in from off the link.
+// Once a real interface comes up, it replaces loopback.
+// MachineLocal reports whether every interface the Conn serves is a
+// loopback interface: discovery then reaches the programs of this machine
+// only (an offline machine, see Interfaces).
+func (c *Conn) MachineLocal() bool {
+	ifs := c.Interfaces()
+	return len(ifs) > 0 && !slices.ContainsFunc(ifs, func(it Interface) bool { return !it.Loopback })
+}
+
+func (c *Conn) loopbackFallback(list []Interface) bool {
+	if len(c.cfg.Interfaces) > 0 {
+		return false
+	}
+	return !slices.ContainsFunc(list, func(it Interface) bool {
+		return it.Up && it.Multicast && !it.Loopback && len(it.Prefixes) > 0
+	})
+}
+
+// Interfaces returns the interfaces the Conn serves now, in index order:
+// the named ones, or by default every up, multicast-capable interface with
+// an address — or, when there is none, the loopback interface, so that
+// discovery works between the programs of this machine (all Loopback:
+// nothing beyond this machine is reached).
+func (c *Conn) Interfaces() []Interface {
+	var out []Interface
+	if c.do(context.Background(), func() {
+		for _, ifi := range c.sortedIfaces() {
+			it := ifi.Interface
+			it.Prefixes = slices.Clone(it.Prefixes)
+			out = append(out, it)
+		}
+	}) != nil {
+		return nil
+	}
+	return out
 }
 
 // joinFamilies joins or leaves each family's group on ifi according to

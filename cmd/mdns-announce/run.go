@@ -41,6 +41,9 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, e env
 		cli.Report(stderr, name, err, hints(o.interfaces)...)
 		return cli.ExitFailure
 	}
+	if len(o.interfaces) == 0 && conn.MachineLocal() {
+		cli.Errorf(stderr, name, "%s", cli.MachineLocalNote)
+	}
 	p = newPublisher(o, conn, out, stderr)
 	shutdown := func(code int) int {
 		if err := p.close(); err != nil && code == cli.ExitOK {

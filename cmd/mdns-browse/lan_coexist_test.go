@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -115,4 +117,43 @@ func poll(timeout time.Duration, cond func() bool) bool {
 			return false
 		}
 	}
+}
+
+// Issue 10: an offline machine (its only other interface down): both
+// commands fall back to loopback, say on stderr that discovery is
+// machine-local, and see each other — by default and with --interface lo.
+func TestLANOfflineLoopback(t *testing.T) {
+	t.Parallel()
+	testlan.Run(t, testlan.Options{Hosts: 1, Binaries: lanOpts.Binaries}, func(t *testing.T, lan *testlan.LAN) {
+		h1 := lan.Host(1)
+		if out, err := h1.Run(t, 5*time.Second, "ip", "link", "set", h1.Iface, "down"); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		ann := h1.Start(t, lan.Bin("mdns-announce"), "--instance", "Offline", "--service", "_http._tcp", "--port", "8080")
+		if !ann.WaitOutput(10*time.Second, "registered") {
+			t.Fatalf("announce did not register offline:\n%s", ann.Output())
+		}
+		if !strings.Contains(ann.Output(), "only programs on this machine") {
+			t.Errorf("announce did not say discovery is machine-local:\n%s", ann.Output())
+		}
+		for _, args := range [][]string{
+			{"--service", "_http._tcp", "--json", "--timeout", "2s"},
+			{"--service", "_http._tcp", "--json", "--timeout", "2s", "--interface", "lo"},
+		} {
+			cmd := h1.Command(context.Background(), lan.Bin("mdns-browse"), args...)
+			var stdout, stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Run(); err != nil {
+				t.Fatalf("mdns-browse %v: %v\n%s", args, err, stderr.String())
+			}
+			recs := jsonLines(t, stdout.String())
+			if len(recs) != 1 || recs[0]["instance"] != "Offline" || recs[0]["interface"] != "lo" {
+				t.Errorf("mdns-browse %v: want Offline on lo, got:\n%s", args, stdout.String())
+			}
+			named := slices.Contains(args, "lo")
+			if noted := strings.Contains(stderr.String(), "only programs on this machine"); noted == named {
+				t.Errorf("mdns-browse %v: machine-local note %v, want %v:\n%s", args, noted, !named, stderr.String())
+			}
+		}
+	})
 }

@@ -58,6 +58,9 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, e env
 		return cli.ExitFailure
 	}
 	defer conn.Close()
+	if len(o.interfaces) == 0 && conn.MachineLocal() {
+		cli.Errorf(stderr, name, "%s", cli.MachineLocalNote)
+	}
 
 	p := newPrinter(o, stdout, e.terminal(stdout))
 	err = browse(ctx, conn, o, p.handle)

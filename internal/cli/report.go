@@ -51,3 +51,7 @@ func SocketHints(noInterface error, named bool) []Hint {
 			Text: "opening UDP port 5353 was refused; check the firewall or security policy (SELinux, AppArmor, a container's capabilities)"},
 	}
 }
+
+// MachineLocalNote is the note both commands print on stderr when they
+// can only serve the loopback interface.
+const MachineLocalNote = "note: no network interface is up; using loopback, so only programs on this machine are seen"
