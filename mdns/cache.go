@@ -68,6 +68,7 @@ type cacheEntry struct {
 	poofN     int
 	poofFirst time.Time
 	poofTask  *task
+	reconfirm bool // condemned by POOF and asked for again: not a known answer
 }
 
 func (e *cacheEntry) remaining(now time.Time) time.Duration { return e.expires.Sub(now) }

@@ -11,7 +11,7 @@ import (
 // it follows, its owner is probably gone. After poofQueries such queries
 // (the second within poofWindow of the first) the record is flushed if it
 // has not been heard again poofWindow after the query that reached the
-// count.
+// count; a record a browse needs is asked for once meanwhile.
 const (
 	poofQueries = 2
 	poofWindow  = 10 * time.Second
@@ -66,11 +66,21 @@ func (q *querier) poofCount(e *cacheEntry, now time.Time) {
 			q.dropEntry(e)
 			q.settle()
 		})
+		// Reconfirm before the record goes, as mDNSResponder does: ask
+		// for it ourselves, without it among our known answers. A
+		// reflector (Avahi's enable-reflector) forwards queries from
+		// another link without their known answers, and the answers
+		// there were suppressed by them: silence here proves nothing.
+		// Through the reflector our own question is answered.
+		if q.watched(e.key.name) {
+			e.reconfirm = true
+			q.requestRefresh(e)
+		}
 	}
 }
 
 // poofReset is called when e is heard again.
 func (q *querier) poofReset(e *cacheEntry) {
 	q.c.cancel(e.poofTask)
-	e.poofTask, e.poofN = nil, 0
+	e.poofTask, e.poofN, e.reconfirm = nil, 0, false
 }

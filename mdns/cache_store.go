@@ -196,7 +196,7 @@ func (q *querier) knownAnswers(fk famKey, name string, typ uint16, now time.Time
 	add := func(set []*cacheEntry) {
 		for _, e := range set {
 			left := e.remaining(now)
-			if left*2 <= e.ttl || !e.heardOn(fk.v6) {
+			if left*2 <= e.ttl || !e.heardOn(fk.v6) || e.reconfirm {
 				continue
 			}
 			out = append(out, withTTL(e.rr, uint32(left/time.Second), false))

@@ -37,7 +37,7 @@ func asks(m *dns.Msg, name string, typ uint16) bool {
 func (e *qenv) queriesAfter(at time.Duration, v6 bool, name string, typ uint16) []qSent {
 	var out []qSent
 	for _, s := range e.queries() {
-		if s.at > at && s.v6 == v6 && asks(s.m, name, typ) {
+		if s.at >= at && s.v6 == v6 && asks(s.m, name, typ) {
 			out = append(out, s)
 		}
 	}
@@ -201,6 +201,38 @@ func TestRefreshCombined(t *testing.T) {
 			if q.Qtype == dns.TypeNSEC {
 				t.Errorf("the refresh query asks an NSEC: %v", q)
 			}
+		}
+	})
+}
+
+// RFC 6762 §10.5 through a reflector: queries forwarded from another link
+// arrive without their known answers and go unanswered here. Before a
+// record a browse needs is flushed, we ask for it ourselves, without it
+// among our known answers; the answer (reflected back) keeps it.
+func TestPOOFReconfirms(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newQEnv(t, mdns.Config{})
+		r := e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
+		e.respond(qPeer4, qService("A", 80, 4500)...)
+		mdnstest.Advance(5 * time.Second)
+		reflected := func() *dns.Msg {
+			m := new(dns.Msg)
+			m.Question = []dns.Question{{Name: "_http._tcp.local.", Qtype: dns.TypePTR, Qclass: dns.ClassINET}}
+			return m
+		}
+		e.inject(qOther4, reflected())
+		mdnstest.Advance(time.Second)
+		second := time.Since(e.start)
+		e.inject(qOther4, reflected())
+		mdnstest.Advance(200 * qms)
+		ours := e.queriesAfter(second, false, "_http._tcp.local.", dns.TypePTR)
+		if len(ours) != 1 || lists(ours[0].m, "_http._tcp.local.", dns.TypePTR) {
+			t.Fatalf("want one reconfirming query without the PTR as known answer, got %v", ours)
+		}
+		e.respond(qPeer4, qService("A", 80, 4500)...)
+		mdnstest.Advance(20 * time.Second)
+		if evs := r.events(); len(evs) != 1 {
+			t.Errorf("events %v, want only the add: the answer reconfirmed the record", qKinds(evs))
 		}
 	})
 }

@@ -84,6 +84,10 @@ func (sl *slot) limited() bool {
 type refreshReq struct {
 	name string
 	due  time.Time
+	// reconfirm: POOF condemned the record (cache_poof.go); §7.3 must not
+	// suppress this query, whose point is that another host's question
+	// went unanswered.
+	reconfirm bool
 }
 
 // sender holds what is to be asked on one interface and family.
@@ -202,10 +206,12 @@ func (q *querier) requestRefresh(e *cacheEntry) {
 	}
 	s := q.sender(fk)
 	key := rrKey{name: e.key.name, typ: e.key.typ}
-	if _, ok := s.refresh[key]; ok {
+	if r, ok := s.refresh[key]; ok {
+		r.reconfirm = r.reconfirm || e.reconfirm
+		s.refresh[key] = r
 		return
 	}
-	s.refresh[key] = refreshReq{name: e.rr.Header().Name, due: time.Now()}
+	s.refresh[key] = refreshReq{name: e.rr.Header().Name, due: time.Now(), reconfirm: e.reconfirm}
 	q.reschedule(s)
 }
 
@@ -274,11 +280,11 @@ func (q *querier) sendQueries(s *sender) {
 		return
 	}
 	type item struct {
-		key  rrKey
-		name string
+		key   rrKey
+		name  string
+		force bool // not subject to duplicate question suppression
 	}
 	var items []item
-	seen := make(map[rrKey]bool)
 	for key, sl := range s.slots {
 		if sl.due.After(now) || sl.limited() {
 			continue
@@ -288,16 +294,16 @@ func (q *querier) sendQueries(s *sender) {
 		sl.due = now.Add(sl.interval)
 		sl.sent++
 		items = append(items, item{key: key, name: sl.name})
-		seen[key] = true
 	}
 	for key, r := range s.refresh {
 		if r.due.After(now) {
 			continue
 		}
 		delete(s.refresh, key)
-		if !seen[key] {
-			items = append(items, item{key: key, name: r.name})
-			seen[key] = true
+		if i := slices.IndexFunc(items, func(it item) bool { return it.key == key }); i >= 0 {
+			items[i].force = items[i].force || r.reconfirm
+		} else {
+			items = append(items, item{key: key, name: r.name, force: r.reconfirm})
 		}
 	}
 	slices.SortFunc(items, func(a, b item) int {
@@ -313,7 +319,7 @@ func (q *querier) sendQueries(s *sender) {
 		ka := q.knownAnswers(s.fk, it.key.name, it.key.typ, now, ids)
 		// RFC 6762 §7.3: another host just asked the same question and
 		// the answers will come to us too.
-		if s.hist.covers(it.key, ids, now) {
+		if !it.force && s.hist.covers(it.key, ids, now) {
 			continue
 		}
 		qlen := len(it.name) + 6

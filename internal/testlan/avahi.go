@@ -95,7 +95,7 @@ func (h *Host) StartAvahi(t *testing.T, settings ...string) {
 	if _, err := os.Stat("/etc/avahi/services"); err != nil {
 		SkipOrFail(t, "testlan: StartAvahi needs /etc/avahi/services: %v", err)
 	}
-	conf, err := avahiConfig(h.Name, h.Iface, h.IPv4.IsValid(), h.LinkLocal.IsValid(), settings)
+	conf, err := avahiConfig(h.Name, strings.Join(h.Interfaces(), ","), h.IPv4.IsValid(), h.LinkLocal.IsValid(), settings)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,8 @@ func settle(path string, quiet, max time.Duration) {
 	}
 }
 
-// Capture records 'udp port 5353' on br0 (every host's traffic) with
+// Capture records 'udp port 5353' on br0 (every host's traffic; br1 too
+// with Options.SecondLink) with
 // dumpcap (tshark's capture engine, which starts much faster than tshark
 // itself on a loaded machine) or else tshark into LogDir()/NAME.pcapng. stop ends the capture (letting
 // in-flight packets land first) and returns the file's path; it is also
@@ -41,8 +42,13 @@ func (l *LAN) Capture(t *testing.T, name string) (stop func() string) {
 	}
 	path := filepath.Join(l.logDir, safeName(name)+".pcapng")
 	_ = os.Remove(path)
-	// The capture runs in the bridge namespace (this process's), on br0.
-	cmd := exec.Command(tool, "-n", "-q", "-i", "br0", "-f", "udp port 5353", "-w", path)
+	// The capture runs in the bridge namespace (this process's), on br0
+	// (and br1 with Options.SecondLink).
+	args := []string{"-n", "-q", "-i", "br0"}
+	if l.router != nil {
+		args = append(args, "-i", "br1")
+	}
+	cmd := exec.Command(tool, append(args, "-f", "udp port 5353", "-w", path)...)
 	cmd.SysProcAttr = childAttr()
 	p, err := l.startProc(t, "br0", tool+"-"+safeName(name), cmd, 5*time.Second)
 	if err != nil {

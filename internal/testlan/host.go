@@ -26,8 +26,11 @@ type Host struct {
 	// the zone is the interface of whoever talks to it.
 	IPv4, IPv6, LinkLocal netip.Addr
 
-	lan     *LAN
-	ns      string // ip netns name; "" for Self (the bridge namespace)
+	lan  *LAN
+	ns   string // ip netns name; "" for Self (the bridge namespace)
+	link int    // 0: br0, 1: br1 (Options.SecondLink)
+	// side holds the router's interface on br1 (Options.SecondLink).
+	side    *routerSide
 	avahiMu sync.Mutex
 	avahi   *Proc // the avahi-daemon, once started
 	dbus    *Proc // its dbus-daemon
@@ -38,18 +41,50 @@ var ErrTimeout = errors.New("testlan: timeout")
 
 var sigTerm os.Signal = syscall.SIGTERM
 
-func newHost(l *LAN, i int, iface, ns string) *Host {
-	h := &Host{Index: i, Name: hostName(i), Iface: iface, lan: l, ns: ns}
+func newHost(l *LAN, i int, iface, ns string, link int) *Host {
+	h := &Host{Index: i, Name: hostName(i), Iface: iface, lan: l, ns: ns, link: link}
 	if !l.opts.NoIPv4 {
-		h.IPv4 = hostIPv4(i)
+		h.IPv4 = linkIPv4(link, i)
 	}
 	if !l.opts.NoIPv6 {
 		h.LinkLocal = hostLLA(i)
 		if !l.opts.NoULA {
-			h.IPv6 = hostULA(i)
+			h.IPv6 = linkULA(link, i)
 		}
 	}
 	return h
+}
+
+// routerSide is the router's second interface, on br1.
+type routerSide struct {
+	iface                 string
+	ipv4, ipv6, linkLocal netip.Addr
+}
+
+// newRouter returns host RouterIndex, on br0 as a host is and on br1 with
+// a second interface.
+func newRouter(l *LAN) *Host {
+	h := newHost(l, RouterIndex, routerIface(0), hostName(RouterIndex), 0)
+	h.side = &routerSide{iface: routerIface(1)}
+	if !l.opts.NoIPv4 {
+		h.side.ipv4 = linkIPv4(1, RouterIndex)
+	}
+	if !l.opts.NoIPv6 {
+		h.side.linkLocal = linkLLA(1, RouterIndex)
+		if !l.opts.NoULA {
+			h.side.ipv6 = linkULA(1, RouterIndex)
+		}
+	}
+	return h
+}
+
+// Interfaces returns the host's LAN interfaces: Iface, and for the router
+// its interface on br1 too.
+func (h *Host) Interfaces() []string {
+	if h.side != nil {
+		return []string{h.Iface, h.side.iface}
+	}
+	return []string{h.Iface}
 }
 
 // stateDir holds the host's D-Bus socket, avahi config and services.

@@ -24,6 +24,7 @@ type LAN struct {
 	t        *testing.T
 	opts     Options
 	hosts    []*Host // hosts[i-1] is hI
+	router   *Host   // with Options.SecondLink
 	self     *Host
 	bins     map[string]string
 	logDir   string
@@ -50,14 +51,36 @@ func (l *LAN) Host(i int) *Host {
 	return l.hosts[i-1]
 }
 
+// Router returns host RouterIndex, which joins br0 and br1; it panics
+// unless Options.SecondLink was set.
+func (l *LAN) Router() *Host {
+	if l.router == nil {
+		panic("testlan: LAN.Router needs Options.SecondLink")
+	}
+	return l.router
+}
+
 // Hosts returns h1..hN in order.
 func (l *LAN) Hosts() []*Host { return slices.Clone(l.hosts) }
 
-// all returns the hosts and, with Options.Self, the test process's host.
+// all returns the hosts and, with Options.Self, the test process's host
+// (and with Options.SecondLink the router).
 func (l *LAN) all() []*Host {
 	hs := slices.Clone(l.hosts)
+	if l.router != nil {
+		hs = append(hs, l.router)
+	}
 	if l.self != nil {
 		hs = append(hs, l.self)
+	}
+	return hs
+}
+
+// nsHosts returns the hosts that have a network namespace of their own.
+func (l *LAN) nsHosts() []*Host {
+	hs := slices.Clone(l.hosts)
+	if l.router != nil {
+		hs = append(hs, l.router)
 	}
 	return hs
 }
@@ -166,13 +189,18 @@ func (l *LAN) build(ctx context.Context) error {
 	if err := writeSysctls(ipv6Sysctls(false, "all", "default", "lo")); err != nil && v6 {
 		return err
 	}
-	if err := l.batch(ctx, "", []string{
+	bridges := []string{
 		"link set lo up",
 		// Multicast snooping off: the bridge floods all multicast to every
 		// port, so nothing depends on IGMP/MLD timing, and a capture on br0
 		// sees everything.
 		"link add br0 address " + hostMAC(SelfIndex) + " type bridge mcast_snooping 0 stp_state 0",
-	}); err != nil {
+	}
+	if l.router != nil {
+		bridges = append(bridges, "link add br1 address "+linkMAC(1, SelfIndex)+" type bridge mcast_snooping 0 stp_state 0",
+			"link set br1 up")
+	}
+	if err := l.batch(ctx, "", bridges); err != nil {
 		return err
 	}
 	if l.opts.Self && v6 {
@@ -181,13 +209,13 @@ func (l *LAN) build(ctx context.Context) error {
 		}
 	}
 	cmds := []string{"link set br0 up"}
-	for _, h := range l.hosts {
+	for _, h := range l.nsHosts() {
 		cmds = append(cmds, "netns add "+h.ns)
 	}
 	if err := l.batch(ctx, "", cmds); err != nil {
 		return err
 	}
-	for _, h := range l.hosts {
+	for _, h := range l.nsHosts() {
 		args := append([]string{"netns", "exec", h.ns, "/bin/sh", "-c", sysctlScript, "sysctl"}, ipv6Sysctls(v6, "all", "default")...)
 		out, err := l.output(ctx, args...)
 		if err != nil {
@@ -202,7 +230,14 @@ func (l *LAN) build(ctx context.Context) error {
 		port := bridgePort(h.Index)
 		cmds = append(cmds,
 			fmt.Sprintf("link add %s type veth peer name %s address %s netns %s", port, h.Iface, hostMAC(h.Index), h.ns),
-			fmt.Sprintf("link set %s master br0 up", port))
+			fmt.Sprintf("link set %s master %s up", port, bridgeName(h.link)))
+	}
+	if r := l.router; r != nil {
+		for link, iface := range r.Interfaces() {
+			cmds = append(cmds,
+				fmt.Sprintf("link add %s type veth peer name %s address %s netns %s", routerPort(link), iface, linkMAC(link, RouterIndex), r.ns),
+				fmt.Sprintf("link set %s master %s up", routerPort(link), bridgeName(link)))
+		}
 	}
 	if err := l.batch(ctx, "", cmds); err != nil {
 		return err
@@ -223,6 +258,15 @@ func (l *LAN) build(ctx context.Context) error {
 		}
 		if v4 {
 			cmds = append(cmds, "route add 224.0.0.0/4 dev "+h.Iface)
+		}
+		if s := h.side; s != nil {
+			for _, a := range []netip.Addr{s.ipv4, s.ipv6} {
+				if a.IsValid() {
+					nodad := map[bool]string{true: "", false: " nodad"}[a.Is4()]
+					cmds = append(cmds, fmt.Sprintf("addr add %s%s dev %s%s", a, prefixLen(a), s.iface, nodad))
+				}
+			}
+			cmds = append(cmds, "link set "+s.iface+" up")
 		}
 		if err := l.batch(ctx, h.ns, cmds); err != nil {
 			return err
@@ -306,10 +350,13 @@ func (l *LAN) teardown() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var cmds []string
-	for _, h := range l.hosts {
+	for _, h := range l.nsHosts() {
 		cmds = append(cmds, "netns delete "+h.ns)
 	}
 	cmds = append(cmds, "link delete br0")
+	if l.router != nil {
+		cmds = append(cmds, "link delete br1")
+	}
 	if err := l.batch(ctx, "", cmds); err != nil {
 		l.t.Errorf("testlan: teardown: %v", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -304,10 +305,17 @@ func runInnerLAN(t *testing.T, opts Options, fn func(t *testing.T, lan *LAN)) {
 		}
 	}
 	for i := 1; i <= opts.Hosts; i++ {
-		l.hosts = append(l.hosts, newHost(l, i, hostIface(i), hostName(i)))
+		link := 0
+		if slices.Contains(opts.SecondLink, i) {
+			link = 1
+		}
+		l.hosts = append(l.hosts, newHost(l, i, hostIface(i), hostName(i), link))
+	}
+	if len(opts.SecondLink) > 0 {
+		l.router = newRouter(l)
 	}
 	if opts.Self {
-		l.self = newHost(l, SelfIndex, "br0", "")
+		l.self = newHost(l, SelfIndex, "br0", "", 0)
 	}
 	t.Cleanup(l.teardown)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
