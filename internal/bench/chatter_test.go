@@ -42,7 +42,9 @@ type phase struct {
 
 var (
 	firstMinute = phase{"first minute", 0, time.Minute}
-	idleHour    = phase{"idle hour (min 1-61)", time.Minute, 61 * time.Minute}
+	// quiet is the window of the idle budget (10–120 s after the start).
+	quiet    = phase{"10-120 s", 10 * time.Second, 120 * time.Second}
+	idleHour = phase{"idle hour (min 1-61)", time.Minute, 61 * time.Minute}
 )
 
 // count tallies the packets each host sent within ph.
@@ -169,13 +171,13 @@ func (sc scenario) run(t *testing.T) result {
 		mdnstest.Advance(5 * time.Second)
 		goodbye := phase{"Close (goodbyes)", closeAt.Sub(start), closeAt.Sub(start) + 5*time.Second}
 		res.phases = map[string]map[string]traffic{}
-		for _, ph := range []phase{firstMinute, idleHour, goodbye} {
+		for _, ph := range []phase{firstMinute, quiet, idleHour, goodbye} {
 			res.phases[ph.name] = count(link, start, ph)
 		}
 		res.queries = queryTimes(link, "h2", true, start)
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s:\n", sc.name)
-		for _, ph := range []phase{firstMinute, idleHour, goodbye} {
+		for _, ph := range []phase{firstMinute, quiet, idleHour, goodbye} {
 			for _, h := range []string{"h1", "h2"} {
 				if tr, ok := res.phases[ph.name][h]; ok {
 					role := map[string]string{"h1": "publisher", "h2": "browser"}[h]
@@ -219,6 +221,14 @@ func TestChatterOneServiceOneBrowser(t *testing.T) {
 	}
 	if rs := idle["h1"].responses; rs > idle["h2"].queries {
 		t.Errorf("publisher sent %d responses to %d queries", rs, idle["h2"].queries)
+	}
+	// The idle budget, both families counted: the browser's continuous
+	// PTR queries (15, 31, 63 s) and one combined refresh at 80 % of the
+	// 120 s TTL, answered once (TestLANIdlePairQuiet checks the same on
+	// real sockets).
+	q := r.phases[quiet.name]
+	if q["h1"].packets() > 3 || q["h2"].queries > 8 {
+		t.Errorf("10-120 s: publisher %v, browser %v; budget 3 packets and 8 queries", q["h1"], q["h2"])
 	}
 }
 
