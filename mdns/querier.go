@@ -1,6 +1,9 @@
 package mdns
 
 import (
+	"net/netip"
+	"time"
+
 	"github.com/miekg/dns"
 )
 
@@ -23,6 +26,10 @@ type querier struct {
 	// depend on its records; dirty collects browsers to recompute.
 	interest map[string]map[*browser]int
 	dirty    map[*browser]bool
+
+	// relays are sources that forward other links' records
+	// (querier_relays.go), with when they last did.
+	relays map[netip.Addr]time.Time
 }
 
 func newQuerier(c *Conn) *querier {
@@ -33,6 +40,7 @@ func newQuerier(c *Conn) *querier {
 		senders:   make(map[famKey]*sender),
 		interest:  make(map[string]map[*browser]int),
 		dirty:     make(map[*browser]bool),
+		relays:    make(map[netip.Addr]time.Time),
 	}
 }
 
@@ -41,7 +49,7 @@ func newQuerier(c *Conn) *querier {
 // legacy unicast queries (answered to their sender, so we never see the
 // answers) tell us nothing.
 func (q *querier) handleQuery(in *inMsg) {
-	if in.own || int(in.src.Port()) != q.c.port {
+	if in.own || int(in.src.Port()) != q.c.port || q.isRelay(in.src.Addr()) {
 		return
 	}
 	q.recordQuestions(in)
@@ -57,6 +65,9 @@ func (q *querier) handleQuery(in *inMsg) {
 // browsers. Echoes of our own responses are cached too: our browser must
 // see our own services.
 func (q *querier) handleResponse(in *inMsg) {
+	if !in.own {
+		q.noteRelay(in)
+	}
 	q.storeResponse(in)
 	q.settle()
 }

@@ -236,3 +236,34 @@ func TestPOOFReconfirms(t *testing.T) {
 		}
 	})
 }
+
+// A source that answers with addresses off this link (a reflector
+// relaying another link) forwards other links' queries: they count
+// neither for POOF (RFC 6762 §10.5) nor for duplicate question
+// suppression (§7.3).
+func TestRelayQueriesIgnored(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newQEnv(t, mdns.Config{})
+		r := e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
+		relay := netip.MustParseAddrPort("10.0.0.253:5353")
+		// The reflector relays an instance whose host lives on another
+		// subnet.
+		rrs := qService("A", 80, 4500)
+		rrs[3] = qA("web.local.", "10.99.0.1", 4500, true)
+		e.respond(relay, rrs...)
+		mdnstest.Advance(time.Second)
+		ptrQuery := func() *dns.Msg {
+			m := new(dns.Msg)
+			m.Question = []dns.Question{{Name: "_http._tcp.local.", Qtype: dns.TypePTR, Qclass: dns.ClassINET}}
+			return m
+		}
+		for range 6 {
+			e.inject(relay, ptrQuery())
+			mdnstest.Advance(2 * time.Second)
+		}
+		mdnstest.Advance(20 * time.Second)
+		if evs := r.events(); len(evs) != 1 {
+			t.Errorf("events %v, want only the add: a relay's unanswered queries are no failure", qKinds(evs))
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package mdns
 
 import (
+	"net/netip"
 	"slices"
 	"time"
 )
@@ -46,6 +47,9 @@ type ifResp struct {
 	// deferred are truncated queries waiting for the rest of their
 	// known-answer list (RFC 6762 §7.2).
 	deferred []*deferredQuery
+	// direct is when each asker last got a unicast answer to a question
+	// for records just multicast (responder_answer.go).
+	direct map[netip.AddrPort]time.Time
 }
 
 func fam(v6 bool) int {
@@ -88,7 +92,7 @@ func (ifr *ifResp) families(fn func(v6 bool)) {
 
 // ifaceUp starts probing and announcing our records on a new interface.
 func (r *responder) ifaceUp(ifi *ifaceState) {
-	ifr := &ifResp{ifi: ifi}
+	ifr := &ifResp{ifi: ifi, direct: make(map[netip.AddrPort]time.Time)}
 	ifr.lastMC[0] = make(map[string]time.Time)
 	ifr.lastMC[1] = make(map[string]time.Time)
 	r.ifs[ifi.Index] = ifr

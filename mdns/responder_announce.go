@@ -97,17 +97,12 @@ func (r *responder) sendMC(ifr *ifResp, v6 bool, answers []*prr, extra func([]*p
 			m.answers = r.ownGoodbye(ifr, g, o)
 		}
 		if extra != nil {
+			// Additional records go with the answer whenever they were
+			// last multicast: a querier that just started has not heard
+			// them, and gets the whole instance in one message. They
+			// count as multicast (RFC 6762 §6), so an announcement or an
+			// answer within the next second leaves them out.
 			ex := extra(g)
-			if groupOwner(g) == nil {
-				// RFC 6762 §6: an additional record is multicast too, so
-				// it waits out the same second as an answer. (go-micro's
-				// parser needs each instance whole in one message: its
-				// own-message groups keep theirs.)
-				ex = slices.DeleteFunc(slices.Clone(ex), func(p *prr) bool {
-					last, ok := lm[p.id]
-					return ok && now.Sub(last) < recordRateLimit
-				})
-			}
 			m.additional = o.rrs(ex)
 			extras = append(extras, ex...)
 		}

@@ -66,6 +66,29 @@ func (r *responder) handleQuery(in *inMsg) {
 	r.answer(ifr, in.v6, in.src, direct, m.Id, qs, m.Answer, false)
 }
 
+// maxDirectAskers bounds ifResp.direct.
+const maxDirectAskers = 256
+
+// mayAnswerDirectly reports whether src may get a unicast answer to a
+// question for records just multicast (see answer): not if it got one
+// less than a second ago.
+func (ifr *ifResp) mayAnswerDirectly(src netip.AddrPort, now time.Time) bool {
+	if last, ok := ifr.direct[src]; ok && now.Sub(last) < recordRateLimit {
+		return false
+	}
+	if len(ifr.direct) >= maxDirectAskers {
+		for a, t := range ifr.direct {
+			if now.Sub(t) >= recordRateLimit {
+				delete(ifr.direct, a)
+			}
+		}
+		if len(ifr.direct) >= maxDirectAskers {
+			return false
+		}
+	}
+	return true
+}
+
 // deferredQuery is a truncated query waiting for its known answers.
 type deferredQuery struct {
 	src    netip.AddrPort
@@ -154,15 +177,28 @@ func (r *responder) answer(ifr *ifResp, v6 bool, src netip.AddrPort, direct bool
 		// the record was not multicast here within a quarter of its TTL:
 		// then every cache on the link gets it. §5.5: a query sent
 		// straight to us gets a unicast answer.
+		//
+		// A record multicast here less than a second ago may not be
+		// multicast again yet (§6); a querier that asks for it all the
+		// same started since, and would wait up to that second for an
+		// answer (queriers here do not ask for unicast replies, since
+		// port 5353 is shared). It gets a unicast answer at once: there
+		// is nothing new for anyone else. At most one such answer a
+		// second goes to one asker, so a querier that floods us gets
+		// no more than the rate limit would give it.
 		last, ok := lm[p.id]
 		recent := ok && now.Sub(last) < time.Duration(p.ttl())*time.Second/4
-		if direct || qu[p.id] && recent {
+		justSent := ok && now.Sub(last) < recordRateLimit && !waited && ifr.mayAnswerDirectly(src, now)
+		if direct || qu[p.id] && recent || justSent {
 			uni = append(uni, p)
 		} else {
 			mc = append(mc, p)
 		}
 	}
 	if len(uni) > 0 {
+		if !direct {
+			ifr.direct[src] = now
+		}
 		skip := make(map[string]bool, len(ka))
 		for k := range ka {
 			skip[k] = true

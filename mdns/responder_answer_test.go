@@ -37,9 +37,7 @@ func TestResponderUniqueAtOnceSharedDelayed(t *testing.T) {
 		link, _, _ := published(t, svc("My Service"))
 		t0 := time.Now()
 		inject(t, link, peer4, group4, query(q(inst, dns.TypeSRV)))
-		// A second later, so that the SRV and addresses may be multicast
-		// again as additional records (TestResponderAdditionalsRateLimited).
-		mdnstest.Advance(1200 * time.Millisecond)
+		mdnstest.Advance(200 * time.Millisecond)
 		t1 := time.Now()
 		inject(t, link, peer4, group4, query(q(typName, dns.TypePTR)))
 		mdnstest.Advance(200 * time.Millisecond)
@@ -73,28 +71,27 @@ func TestResponderUniqueAtOnceSharedDelayed(t *testing.T) {
 }
 
 // RFC 6762 §6: a record is multicast at most once a second on an
-// interface, also as an additional record: a PTR answer 200 ms after the
-// SRV and addresses went out carries only the TXT, which did not.
-func TestResponderAdditionalsRateLimited(t *testing.T) {
+// interface. Additional records count: an SRV that went out as an
+// additional record 200 ms ago is not multicast again before its second
+// is over; the asker gets it by unicast. (Additional records themselves
+// always go with their answer, so that a querier that just started gets
+// the whole instance at once.)
+func TestResponderAdditionalsCountAsMulticast(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		link, _, _ := published(t, svc("My Service"))
+		mdnstest.Advance(2 * time.Second)
 		t0 := time.Now()
-		inject(t, link, peer4, group4, query(q(inst, dns.TypeSRV)))
-		mdnstest.Advance(200 * time.Millisecond)
 		inject(t, link, peer4, group4, query(q(typName, dns.TypePTR)))
 		mdnstest.Advance(200 * time.Millisecond)
+		inject(t, link, peer4, group4, query(q(inst, dns.TypeSRV)))
+		mdnstest.Advance(2 * time.Second)
 		ws := responses(sent(t, link, "h1", t0))
-		if len(ws) != 2 || findRR(ws[1].m.Answer, typName, dns.TypePTR) == nil {
+		if len(ws) != 2 || findRR(ws[0].m.Extra, inst, dns.TypeSRV) == nil || findRR(ws[1].m.Answer, inst, dns.TypeSRV) == nil {
 			dump(t, ws)
-			t.Fatal("want the SRV answer, then the PTR answer")
+			t.Fatal("want the PTR answer with the SRV as additional record, then the SRV answer")
 		}
-		if findRR(ws[1].m.Extra, "", dns.TypeTXT) == nil {
-			t.Error("PTR answer lacks the additional TXT")
-		}
-		for _, typ := range []uint16{dns.TypeSRV, dns.TypeA, dns.TypeAAAA} {
-			if rr := findRR(ws[1].m.Extra, "", typ); rr != nil {
-				t.Errorf("PTR answer repeats %v, multicast %v before", rr, ws[1].Time.Sub(ws[0].Time))
-			}
+		if ws[1].Dst != peer4 {
+			t.Errorf("the SRV was multicast again %v after it went out as an additional record, want a unicast answer", ws[1].Time.Sub(ws[0].Time))
 		}
 	})
 }
@@ -212,7 +209,8 @@ func TestResponderDuplicateAnswerSuppression(t *testing.T) {
 }
 
 // RFC 6762 §6: a record is multicast at most once a second per interface;
-// a repeated question is answered when the second is over.
+// a question for it within that second gets a unicast answer at once — one
+// per asker and second — and the rest wait for the second to be over.
 func TestResponderRecordRateLimit(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		link, _, _ := published(t, svc("My Service"))
@@ -224,11 +222,13 @@ func TestResponderRecordRateLimit(t *testing.T) {
 		mdnstest.Advance(2 * time.Second)
 		ws := withRR(responses(sent(t, link, "h1", t0)), inst, dns.TypeSRV)
 		dump(t, ws)
-		if len(ws) != 2 {
-			t.Fatalf("got %d SRV answers to 5 questions in 1s, want 2", len(ws))
+		if len(ws) != 3 {
+			t.Fatalf("got %d SRV answers to 5 questions in 1s, want 3", len(ws))
 		}
-		if !ws[0].Time.Equal(t0) || ws[1].Time.Sub(ws[0].Time) != time.Second {
-			t.Errorf("answers at +%v and +%v, want +0 and +1s", ws[0].Time.Sub(t0), ws[1].Time.Sub(t0))
+		at := func(i int) time.Duration { return ws[i].Time.Sub(t0) }
+		if at(0) != 0 || ws[0].Dst != group4 || at(1) != 200*time.Millisecond || ws[1].Dst != peer4 || at(2) != time.Second || ws[2].Dst != group4 {
+			t.Errorf("answers at +%v to %v, +%v to %v, +%v to %v; want multicast at once, unicast at +200ms, multicast at +1s",
+				at(0), ws[0].Dst, at(1), ws[1].Dst, at(2), ws[2].Dst)
 		}
 	})
 }

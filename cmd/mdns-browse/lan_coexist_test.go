@@ -39,9 +39,10 @@ func TestLANBrowseNextToAvahi(t *testing.T) {
 		want := []string{h1.IPv4.String(), h1.IPv6.String()}
 		for run := 1; run <= 10; run++ {
 			// A query is QR=0: the bit after the 16-bit ID in the UDP
-			// payload. The quota lets one ~100-byte query match.
+			// payload. numgen counts the queries the rule sees from 0:
+			// only the first is dropped.
 			if out, err := h2.Run(t, 5*time.Second, "nft", "flush ruleset; add table ip t; add chain ip t out { type filter hook output priority 0; }; "+
-				"add rule ip t out ip daddr 224.0.0.251 udp dport 5353 @th,80,1 0 quota until 150 bytes drop"); err != nil {
+				"add rule ip t out ip daddr 224.0.0.251 udp dport 5353 @th,80,1 0 numgen inc mod 1000000 0 drop"); err != nil {
 				t.Fatalf("nft: %v\n%s", err, out)
 			}
 			out, err := h2.Run(t, 15*time.Second, lan.Bin("mdns-browse"), "--service", "_aa._tcp", "--json", "--timeout", "3s")
