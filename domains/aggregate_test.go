@@ -167,3 +167,21 @@ func sorted(s []string) []string {
 	slices.Sort(s)
 	return s
 }
+
+// A first read that hears nothing at all waits settleSilent, not
+// settleMin: a record multicast just before the browse started is
+// repeated only a second later (RFC 6762 §6), and a unicast answer may
+// have gone to another process sharing port 5353.
+func TestFirstReadWaitsWhenSilent(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tn := newNet(t, 1, Config{})
+		start := time.Now()
+		_, err := tn.regs[0].GetService(context.Background(), "nobody", "")
+		if !errors.Is(err, ErrNotFound) {
+			t.Fatalf("GetService of nothing: %v, want ErrNotFound", err)
+		}
+		if d := time.Since(start); d != settleSilent {
+			t.Errorf("the first read of a silent link took %v, want %v", d, settleSilent)
+		}
+	})
+}

@@ -16,8 +16,10 @@
 // or address is an update in place, a goodbye (RFC 6762 §10.1), TTL expiry
 // or a node that stopped answering (§10.5) removes it. The first read of a
 // service (or of a domain, for ListServices) waits for the browse to
-// settle: at least 0.5 s, then until no answer has come for 0.3 s, at most
-// 1.5 s. Later reads answer at once from the cache.
+// settle: at least 0.5 s (1.25 s while nothing at all has answered: a
+// record multicast just before may be repeated only a second later, RFC
+// 6762 §6), then until no answer has come for 0.3 s, at most 1.5 s. Later
+// reads answer at once from the cache.
 //
 // # Domains and the global mirror
 //

@@ -16,8 +16,9 @@ var ErrNotFound = errors.New("domains: service not found")
 // GetService returns the service name as the domain ("": the default)
 // sees it: one Service per version, each with all its nodes from every
 // host. The first read of a service in a domain starts a continuous browse
-// and waits for it to settle (at least 0.5 s, then until no answer for
-// 0.3 s, at most 1.5 s); later reads answer from the cache at once and
+// and waits for it to settle (at least 0.5 s, 1.25 s while nothing has
+// answered, then until no answer for 0.3 s, at most 1.5 s); later reads
+// answer from the cache at once and
 // stay current. In the global domain every node is marked with its origin
 // domain (Node.Domain). The result is the caller's to modify.
 func (r *Registry) GetService(ctx context.Context, name, domain string) ([]*Service, error) {

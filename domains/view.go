@@ -19,10 +19,18 @@ import (
 // addresses asked for. So the first read of a browse waits until at least
 // settleMin has passed and no new answer has come for settleQuiet, and at
 // most settleMax in all. Later reads answer from the cache at once.
+//
+// A responder multicasts a record at most once a second (§6): a browse
+// that starts just after the records went out (for another querier, or
+// announced) hears them only when that second is over — unless it got
+// them by unicast, which a port shared with another process on this
+// machine may have taken. So while nothing at all has been heard, a
+// browse waits until settleSilent.
 const (
-	settleMin   = 500 * time.Millisecond
-	settleQuiet = 300 * time.Millisecond
-	settleMax   = 1500 * time.Millisecond
+	settleMin    = 500 * time.Millisecond
+	settleSilent = 1250 * time.Millisecond
+	settleQuiet  = 300 * time.Millisecond
+	settleMax    = 1500 * time.Millisecond
 )
 
 // maxTypes bounds the service types one domain view browses, against a
@@ -49,7 +57,8 @@ type view struct {
 }
 
 type browse struct {
-	start, last time.Time // last: the latest answer
+	start, last time.Time // last: the latest answer (start until one came)
+	heard       bool      // an answer came
 	settled     bool
 }
 
@@ -166,7 +175,7 @@ func (v *view) handleType(ev mdns.TypeEvent) {
 // touch notes an answer for a browse's settling.
 func (v *view) touch(typ string) {
 	if b := v.browses[typ]; b != nil {
-		b.last = time.Now()
+		b.last, b.heard = time.Now(), true
 	}
 }
 
@@ -291,6 +300,9 @@ func (v *view) waitSettled(ctx context.Context, pick func() []*browse) error {
 				continue
 			}
 			due := b.start.Add(settleMin)
+			if !b.heard {
+				due = b.start.Add(settleSilent)
+			}
 			if q := b.last.Add(settleQuiet); q.After(due) {
 				due = q
 			}

@@ -1,7 +1,6 @@
 package mdns
 
 import (
-	"net/netip"
 	"slices"
 	"time"
 )
@@ -47,9 +46,9 @@ type ifResp struct {
 	// deferred are truncated queries waiting for the rest of their
 	// known-answer list (RFC 6762 §7.2).
 	deferred []*deferredQuery
-	// direct is when each asker last got a unicast answer to a question
-	// for records just multicast (responder_answer.go).
-	direct map[netip.AddrPort]time.Time
+	// direct is when an asker last got a record just multicast by
+	// unicast (responder_answer.go).
+	direct map[directKey]time.Time
 }
 
 func fam(v6 bool) int {
@@ -92,7 +91,7 @@ func (ifr *ifResp) families(fn func(v6 bool)) {
 
 // ifaceUp starts probing and announcing our records on a new interface.
 func (r *responder) ifaceUp(ifi *ifaceState) {
-	ifr := &ifResp{ifi: ifi, direct: make(map[netip.AddrPort]time.Time)}
+	ifr := &ifResp{ifi: ifi, direct: make(map[directKey]time.Time)}
 	ifr.lastMC[0] = make(map[string]time.Time)
 	ifr.lastMC[1] = make(map[string]time.Time)
 	r.ifs[ifi.Index] = ifr

@@ -66,26 +66,33 @@ func (r *responder) handleQuery(in *inMsg) {
 	r.answer(ifr, in.v6, in.src, direct, m.Id, qs, m.Answer, false)
 }
 
-// maxDirectAskers bounds ifResp.direct.
-const maxDirectAskers = 256
+// maxDirectAnswers bounds ifResp.direct.
+const maxDirectAnswers = 1024
 
-// mayAnswerDirectly reports whether src may get a unicast answer to a
-// question for records just multicast (see answer): not if it got one
-// less than a second ago.
-func (ifr *ifResp) mayAnswerDirectly(src netip.AddrPort, now time.Time) bool {
-	if last, ok := ifr.direct[src]; ok && now.Sub(last) < recordRateLimit {
+// directKey is one record answered directly to one asker.
+type directKey struct {
+	src netip.AddrPort
+	id  string
+}
+
+// mayAnswerDirectly reports whether a record just multicast may go to an
+// asker by unicast (see answer): not if it went to it less than a second
+// ago. It notes the answer.
+func (ifr *ifResp) mayAnswerDirectly(k directKey, now time.Time) bool {
+	if last, ok := ifr.direct[k]; ok && now.Sub(last) < recordRateLimit {
 		return false
 	}
-	if len(ifr.direct) >= maxDirectAskers {
+	if len(ifr.direct) >= maxDirectAnswers {
 		for a, t := range ifr.direct {
 			if now.Sub(t) >= recordRateLimit {
 				delete(ifr.direct, a)
 			}
 		}
-		if len(ifr.direct) >= maxDirectAskers {
+		if len(ifr.direct) >= maxDirectAnswers {
 			return false
 		}
 	}
+	ifr.direct[k] = now
 	return true
 }
 
@@ -183,12 +190,12 @@ func (r *responder) answer(ifr *ifResp, v6 bool, src netip.AddrPort, direct bool
 		// same started since, and would wait up to that second for an
 		// answer (queriers here do not ask for unicast replies, since
 		// port 5353 is shared). It gets a unicast answer at once: there
-		// is nothing new for anyone else. At most one such answer a
-		// second goes to one asker, so a querier that floods us gets
+		// is nothing new for anyone else. One asker gets a record this
+		// way at most once a second, so a querier that floods us gets
 		// no more than the rate limit would give it.
 		last, ok := lm[p.id]
 		recent := ok && now.Sub(last) < time.Duration(p.ttl())*time.Second/4
-		justSent := ok && now.Sub(last) < recordRateLimit && !waited && ifr.mayAnswerDirectly(src, now)
+		justSent := ok && now.Sub(last) < recordRateLimit && !waited && ifr.mayAnswerDirectly(directKey{src, p.id}, now)
 		if direct || qu[p.id] && recent || justSent {
 			uni = append(uni, p)
 		} else {
@@ -196,9 +203,6 @@ func (r *responder) answer(ifr *ifResp, v6 bool, src netip.AddrPort, direct bool
 		}
 	}
 	if len(uni) > 0 {
-		if !direct {
-			ifr.direct[src] = now
-		}
 		skip := make(map[string]bool, len(ka))
 		for k := range ka {
 			skip[k] = true
