@@ -52,8 +52,8 @@ func (o respOpts) rrs(ps []*prr) []dns.RR {
 
 // groups splits answers into messages: the records of a service with
 // OwnMessages each get their own, everything else shares one. go-micro's
-// parser reads only one instance per message (reference/go-micro-mdns.md
-// §4.1).
+// parser reads only one instance per message (docs/gomicro-wire.md,
+// "How go-micro reads a message").
 func groups(answers []*prr) [][]*prr {
 	var shared []*prr
 	var own [][]*prr
@@ -199,7 +199,7 @@ func (ifr *ifResp) unsentRecently(v6 bool, recs []*prr) []*prr {
 // ownGoodbye writes the goodbye of an OwnMessages service the way
 // hashicorp/mdns-derived parsers (go-micro) can read it: they only treat a
 // message as an instance once it has an address, and take the TTL of the
-// record that completed it (reference/go-micro-mdns.md §4.1, §4.4). So the
+// record that completed it (docs/gomicro-wire.md, "How go-micro reads a message"). So the
 // host's addresses go in with their live TTL, before the TTL-0 TXT that
 // completes the instance; the records themselves stay valid, only the
 // service's are withdrawn (RFC 6762 §10.1).

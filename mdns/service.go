@@ -38,7 +38,7 @@ type Service struct {
 	// of one label that may contain dots. DNS-SD never needs it; it exists
 	// for go-micro's service list, named "<service>._services.<domain>."
 	// with the dots of a name like "go.micro.srv.greeter" separating
-	// labels (reference/go-micro-mdns.md §3.1).
+	// labels (docs/gomicro-wire.md, "Names").
 	DottedInstance bool
 	// OwnMessages sends this service's answers, announcements and
 	// goodbyes in messages that hold no other instance, and never adds an

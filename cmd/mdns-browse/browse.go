@@ -74,7 +74,7 @@ func browse(ctx context.Context, conn *mdns.Conn, o *options, handle func(mdns.B
 		})
 		if !strings.EqualFold(d, "local") {
 			// go-micro lists its services as "<name>._services.<domain>."
-			// instead (reference/go-micro-mdns.md §3.1); it never uses
+			// instead (docs/gomicro-wire.md, Names); it never uses
 			// local, where only DNS-SD's list is asked for.
 			wg.Go(func() {
 				list := mdns.BrowseQuery{Type: "_services", Domain: d, DottedInstances: true}

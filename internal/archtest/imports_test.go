@@ -104,7 +104,7 @@ func TestImportRule(t *testing.T) {
 				ok = false // the engine must not depend on its test double
 			}
 			if !ok {
-				t.Errorf("%s imports %s, which DESIGN.md's import rule forbids", me, dep)
+				t.Errorf("%s imports %s, which the import rule (docs/architecture.md) forbids", me, dep)
 			}
 		}
 	}
