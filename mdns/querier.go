@@ -2,6 +2,7 @@ package mdns
 
 import (
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/miekg/dns"
@@ -24,7 +25,7 @@ type querier struct {
 
 	// interest maps a canonical name to the browsers whose results
 	// depend on its records; dirty collects browsers to recompute.
-	interest map[string]map[*browser]int
+	interest map[string][]watcher
 	dirty    map[*browser]bool
 
 	// relays are sources that forward other links' records
@@ -38,7 +39,7 @@ func newQuerier(c *Conn) *querier {
 		cache:     newCache(c.cfg.maxCache()),
 		questions: make(map[askKey]*question),
 		senders:   make(map[famKey]*sender),
-		interest:  make(map[string]map[*browser]int),
+		interest:  make(map[string][]watcher),
 		dirty:     make(map[*browser]bool),
 		relays:    make(map[netip.Addr]time.Time),
 	}
@@ -100,34 +101,50 @@ func (q *querier) ifaceDown(ifi *ifaceState) {
 // watched reports whether some browser depends on name's records.
 func (q *querier) watched(name string) bool { return len(q.interest[name]) > 0 }
 
+// watcher is a browser's interest in a name: how many of its instances
+// (or itself) depend on it. A name has few watchers: a slice.
+type watcher struct {
+	b *browser
+	n int
+}
+
 // watch and unwatch count a browser's interest in a canonical name.
 func (q *querier) watch(b *browser, name string) {
-	m := q.interest[name]
-	if m == nil {
-		m = make(map[*browser]int)
-		q.interest[name] = m
+	ws := q.interest[name]
+	for i := range ws {
+		if ws[i].b == b {
+			ws[i].n++
+			return
+		}
 	}
-	m[b]++
+	q.interest[name] = append(ws, watcher{b, 1})
 }
 
 func (q *querier) unwatch(b *browser, name string) {
-	m := q.interest[name]
-	if m == nil {
-		return
-	}
-	if m[b]--; m[b] <= 0 {
-		delete(m, b)
-		if len(m) == 0 {
-			delete(q.interest, name)
+	ws := q.interest[name]
+	for i := range ws {
+		if ws[i].b != b {
+			continue
 		}
+		if ws[i].n--; ws[i].n > 0 {
+			return
+		}
+		ws = slices.Delete(ws, i, i+1)
+		if len(ws) == 0 {
+			delete(q.interest, name)
+		} else {
+			q.interest[name] = ws
+		}
+		return
 	}
 }
 
-// touch tells the browsers interested in name that its records changed.
-func (q *querier) touch(name string) {
-	for b := range q.interest[name] {
-		b.touch(name)
-		q.dirty[b] = true
+// touchEntry tells the browsers interested in e's name that one of its
+// records came, changed or went.
+func (q *querier) touchEntry(e *cacheEntry) {
+	for _, w := range q.interest[e.key.name] {
+		w.b.touch(e.key.name, e.target)
+		q.dirty[w.b] = true
 	}
 }
 
@@ -153,4 +170,15 @@ func (q *querier) ptrTargets(name string) map[string]string {
 		}
 	})
 	return out
+}
+
+// ptrTo returns the presentation name of target if a PTR record at owner
+// (on any interface) names it.
+func (q *querier) ptrTo(owner, target string) (string, bool) {
+	for _, e := range q.cache.byTarget[target] {
+		if e.key.name == owner {
+			return e.rr.(*dns.PTR).Ptr, true
+		}
+	}
+	return "", false
 }

@@ -24,6 +24,7 @@ type Stats struct {
 	Conflicts      uint64 // names lost to other hosts (probe or late conflict)
 	HostDeferrals  uint64 // times the host name was left to this machine's own responder on an interface
 	CacheEvictions uint64 // cache entries evicted because the cache was full
+	CacheDropped   uint64 // records not cached: the cache was full and none of its records could give way
 }
 
 type counters struct {
@@ -31,7 +32,7 @@ type counters struct {
 	oversize, malformed, tooMany, opcode, offLink, srcPort atomic.Uint64
 	queueFull, unknownIf, skippedRecords                   atomic.Uint64
 	queries, responses, conflicts, evictions               atomic.Uint64
-	hostDeferrals                                          atomic.Uint64
+	hostDeferrals, cacheDropped                            atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
@@ -53,5 +54,6 @@ func (c *counters) snapshot() Stats {
 		Conflicts:        c.conflicts.Load(),
 		HostDeferrals:    c.hostDeferrals.Load(),
 		CacheEvictions:   c.evictions.Load(),
+		CacheDropped:     c.cacheDropped.Load(),
 	}
 }
