@@ -28,6 +28,15 @@ type responder struct {
 	// hostMemo caches hostRecords per interface index.
 	hostMemo map[int]hostMemo
 	closed   bool // shutdown started: nothing new is sent
+
+	// gen counts changes to what we publish (registrations, their
+	// records, claim states, interfaces, the host name): the memos below
+	// hold while it stays the same. Every query is answered from them.
+	gen     uint64
+	pubMemo map[int]*pubSet // published, per interface index
+	idsMemo idsMemo         // allRecordIDs
+	// byInst finds a registration by its canonical instance name.
+	byInst map[string]*Registration
 }
 
 // ifResp is the responder's state on one interface.
@@ -66,8 +75,14 @@ func newResponder(c *Conn, host string) *responder {
 		ifs:       make(map[int]*ifResp),
 		yielded:   make(map[string]bool),
 		hostMemo:  make(map[int]hostMemo),
+		pubMemo:   make(map[int]*pubSet),
+		byInst:    make(map[string]*Registration),
 	}
 }
+
+// changed notes a change to what we publish: the memos are rebuilt on
+// next use.
+func (r *responder) changed() { r.gen++ }
 
 // sortedIfs returns the interfaces in index order, for deterministic runs.
 func (r *responder) sortedIfs() []*ifResp {
@@ -95,6 +110,7 @@ func (r *responder) ifaceUp(ifi *ifaceState) {
 	ifr.lastMC[0] = make(map[string]time.Time)
 	ifr.lastMC[1] = make(map[string]time.Time)
 	r.ifs[ifi.Index] = ifr
+	r.changed()
 	if r.closed || len(r.regs) == 0 {
 		return
 	}
@@ -117,6 +133,7 @@ func (r *responder) ifaceChanged(ifi, prev *ifaceState) {
 	if r.closed || sameAddrs(prev.Prefixes, ifi.Prefixes) {
 		return
 	}
+	r.changed()
 	hs := r.hostClaim.per[ifi.Index]
 	if hs == nil {
 		return
@@ -167,6 +184,7 @@ func (r *responder) ifaceDown(ifi *ifaceState) {
 	ifr.deferred = nil
 	delete(r.ifs, ifi.Index)
 	delete(r.hostMemo, ifi.Index)
+	r.changed()
 	if st := r.hostClaim.per[ifi.Index]; st != nil {
 		r.c.cancel(st.reclaim)
 	}
@@ -217,5 +235,7 @@ func (r *responder) shutdown(done func()) {
 		}
 	}
 	r.regs = nil
+	clear(r.byInst)
+	r.changed()
 	r.goodbyeTwice(sends, done)
 }

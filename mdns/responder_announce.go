@@ -79,8 +79,9 @@ func groups(answers []*prr) [][]*prr {
 }
 
 // sendMC multicasts answers on one interface and family, each message
-// with the additional records extra computes for its answers.
-func (r *responder) sendMC(ifr *ifResp, v6 bool, answers []*prr, extra func([]*prr) []*prr, o respOpts) {
+// with the additional records extra computes for its answers (paired
+// with them, see additionals).
+func (r *responder) sendMC(ifr *ifResp, v6 bool, answers []*prr, extra func([]*prr) ([]*prr, [][]int), o respOpts) {
 	gs := groups(answers)
 	if o.goodbye && len(gs) > 1 && groupOwner(gs[0]) == nil {
 		// Own-message groups first: their live address records (below)
@@ -102,8 +103,8 @@ func (r *responder) sendMC(ifr *ifResp, v6 bool, answers []*prr, extra func([]*p
 			// them, and gets the whole instance in one message. They
 			// count as multicast (RFC 6762 §6), so an announcement or an
 			// answer within the next second leaves them out.
-			ex := extra(g)
-			m.additional = o.rrs(ex)
+			ex, with := extra(g)
+			m.additional, m.with = o.rrs(ex), with
 			extras = append(extras, ex...)
 		}
 		r.c.multicast(ifr.ifi, v6, m)
@@ -156,15 +157,15 @@ func (r *responder) announceRecords(ifr *ifResp, recs []*prr) {
 		return
 	}
 	pub := r.published(ifr.ifi)
-	extra := func(g []*prr) []*prr {
-		out := additionals(pub, g, nil)
+	extra := func(g []*prr) ([]*prr, [][]int) {
+		out, with := additionals(pub, g, nil)
 		owner := groupOwner(g)
 		for _, p := range nsecs {
 			if groupOwner([]*prr{p}) == owner {
 				out = appendMissing(out, p)
 			}
 		}
-		return out
+		return out, with
 	}
 	ifr.families(func(v6 bool) {
 		if send := ifr.unsentRecently(v6, answers); len(send) > 0 {
@@ -236,6 +237,7 @@ func groupOwner(g []*prr) *Registration {
 	return nil
 }
 
+
 func appendMissing(out []*prr, p *prr) []*prr {
 	for _, q := range out {
 		if q.id == p.id {
@@ -295,18 +297,19 @@ func (r *responder) withdraw(g *Registration, done func()) {
 		return
 	}
 	r.regs = append(r.regs[:i:i], r.regs[i+1:]...)
+	if r.byInst[g.instKey] == g {
+		delete(r.byInst, g.instKey)
+	}
+	r.changed()
 	last := len(r.regs) == 0
 	var sends []goodbyeSend
 	for _, ifr := range r.sortedIfs() {
 		idx := ifr.ifi.Index
 		var recs []*prr
 		if st := g.cl.per[idx]; st != nil && st.announced {
-			still := make(map[string]bool)
-			for _, p := range r.published(ifr.ifi) {
-				still[p.id] = true
-			}
+			still := r.published(ifr.ifi).byID
 			for _, p := range g.recs {
-				if !still[p.id] {
+				if still[p.id] == nil {
 					recs = append(recs, p)
 				}
 			}

@@ -51,7 +51,8 @@ func (r *responder) answerLegacy(ifr *ifResp, in *inMsg) {
 		}
 		if !d.Truncated {
 			// RFC 6763 §12: additional records only where they fit.
-			for _, p := range additionals(pub, g, nil) {
+			ex, _ := additionals(pub, g, nil)
+			for _, p := range ex {
 				sz.add(&d.Extra, o.rr(p))
 			}
 		}
