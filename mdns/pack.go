@@ -84,6 +84,7 @@ func pack(m *outMsg, limit int) [][]byte {
 	// placed marks the additional records already in cur (by index).
 	placed := make([]bool, len(m.additional))
 	next := func() {
+		sz.done()
 		cur = newMsg(false)
 		sz = newSizer(cur, limit)
 		clear(placed)
@@ -179,6 +180,7 @@ func pack(m *outMsg, limit int) [][]byte {
 	if !empty(cur) || len(out) == 0 {
 		flush(cur)
 	}
+	sz.done()
 	return out
 }
 
@@ -213,8 +215,19 @@ func newSizer(m *dns.Msg, limit int) *sizer {
 }
 
 func (s *sizer) fallback() {
+	if s.w != nil {
+		s.w.release()
+	}
 	s.w = nil
 	s.bound = s.m.Len()
+}
+
+// done releases what the sizer holds; it must not be used after.
+func (s *sizer) done() {
+	if s.w != nil {
+		s.w.release()
+		s.w = nil
+	}
 }
 
 // add appends rr to section (one of the message's) if the message still

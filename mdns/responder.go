@@ -37,6 +37,10 @@ type responder struct {
 	idsMemo idsMemo         // allRecordIDs
 	// byInst finds a registration by its canonical instance name.
 	byInst map[string]*Registration
+	// packBuf is reused to pack legacy unicast answers; legacy holds
+	// the replies to repeated ones.
+	packBuf []byte
+	legacy  legacyMemo
 }
 
 // ifResp is the responder's state on one interface.

@@ -29,17 +29,32 @@ type respOpts struct {
 const legacyTTL = 10
 
 func (o respOpts) rr(p *prr) dns.RR {
-	ttl := p.ttl()
+	mode := wireLive
 	switch {
 	case o.goodbye:
-		ttl = 0
+		mode = wireGoodbye
 	case o.legacy:
+		mode = wireLegacy
+	}
+	// Built once per record and mode: a record is immutable (a change
+	// builds a new prr), and packing only ever writes the RDLENGTH the
+	// record always has.
+	if w := p.wire[mode]; w != nil {
+		return w
+	}
+	ttl := p.ttl()
+	switch mode {
+	case wireGoodbye:
+		ttl = 0
+	case wireLegacy:
 		ttl = min(ttl, legacyTTL)
 	}
 	// RFC 6762 §10.2: the cache-flush bit on unique records only, never
 	// in legacy unicast answers; goodbyes go without it, so that one
 	// address's goodbye does not flush the others.
-	return withTTL(p.rr, ttl, p.unique && !o.goodbye && !o.legacy)
+	w := withTTL(p.rr, ttl, p.unique && mode == wireLive)
+	p.wire[mode] = w
+	return w
 }
 
 func (o respOpts) rrs(ps []*prr) []dns.RR {
@@ -55,6 +70,9 @@ func (o respOpts) rrs(ps []*prr) []dns.RR {
 // parser reads only one instance per message (docs/gomicro-wire.md,
 // "How go-micro reads a message").
 func groups(answers []*prr) [][]*prr {
+	if !slices.ContainsFunc(answers, func(p *prr) bool { return p.reg != nil && p.reg.svc.OwnMessages }) {
+		return [][]*prr{answers} // the usual case: one message's worth
+	}
 	var shared []*prr
 	var own [][]*prr
 	index := make(map[*Registration]int)

@@ -153,9 +153,9 @@ func collect(pub *pubSet, qs []dns.Question, ka map[string]uint32) (answers []*p
 			continue
 		}
 		wantsUnicast := q.Qclass&quBit != 0
-		for _, p := range match(pub, q) {
+		eachMatch(pub, q, func(p *prr) {
 			if t, ok := ka[p.id]; ok && t >= p.ttl()/2 {
-				continue
+				return
 			}
 			if len(qs) == 1 {
 				// One question (the usual query): no duplicates.
@@ -166,18 +166,18 @@ func collect(pub *pubSet, qs []dns.Question, ka map[string]uint32) (answers []*p
 					}
 					qu[p.id] = true
 				}
-				continue
+				return
 			}
 			if multi == nil {
 				multi = make(map[string]bool)
 			}
 			if prev, ok := multi[p.id]; ok {
 				multi[p.id] = prev && wantsUnicast
-				continue
+				return
 			}
 			multi[p.id] = wantsUnicast
 			answers = append(answers, p)
-		}
+		})
 	}
 	if multi != nil {
 		qu = multi

@@ -238,12 +238,14 @@ func (r *responder) sendProbe(ifr *ifResp, cls []*claim) {
 			}
 			if size() > limit && len(m.questions) > 0 {
 				r.c.multicast(ifr.ifi, v6, m)
+				w.release()
 				m, w = &outMsg{}, newWireLen()
 				size()
 			}
 			m.questions = append(m.questions, p.qs...)
 			m.authority = append(m.authority, p.auth...)
 		}
+		w.release()
 		r.c.multicast(ifr.ifi, v6, m)
 	})
 }

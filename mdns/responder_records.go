@@ -21,7 +21,19 @@ type prr struct {
 	id     string // identity: canonical name, type and canonical RDATA
 	nsec   bool
 	target string // canonical PTR or SRV target, "" for other types
+	// wire holds the record as written in each kind of message (respOpts),
+	// built on first use.
+	wire [wireModes]dns.RR
 }
+
+// The ways a record is written: live (its TTL, the cache-flush bit if
+// unique), to a legacy querier, in a goodbye.
+const (
+	wireLive = iota
+	wireLegacy
+	wireGoodbye
+	wireModes
+)
 
 func newPRR(rr dns.RR, unique bool, reg *Registration) *prr {
 	p := &prr{rr: rr, name: canonical(rr.Header().Name), unique: unique, reg: reg}
@@ -262,22 +274,30 @@ func (r *responder) published(ifi *ifaceState) *pubSet {
 // (RFC 6762 §6.1).
 func match(pub *pubSet, q dns.Question) []*prr {
 	var out []*prr
+	eachMatch(pub, q, func(p *prr) { out = append(out, p) })
+	return out
+}
+
+// eachMatch calls fn for each record match would return.
+func eachMatch(pub *pubSet, q dns.Question, fn func(*prr)) {
 	var nsec *prr
+	found := false
 	for _, p := range pub.byName[canonical(q.Name)] {
 		switch {
 		case p.nsec:
 			nsec = p
 			if q.Qtype == dns.TypeNSEC {
-				out = append(out, p)
+				fn(p)
+				found = true
 			}
 		case q.Qtype == dns.TypeANY || q.Qtype == p.typ():
-			out = append(out, p)
+			fn(p)
+			found = true
 		}
 	}
-	if len(out) == 0 && nsec != nil && q.Qtype != dns.TypeANY {
-		out = append(out, nsec)
+	if !found && nsec != nil && q.Qtype != dns.TypeANY {
+		fn(nsec)
 	}
-	return out
 }
 
 // additionals returns the records RFC 6763 §12 and RFC 6762 §6.1 advise

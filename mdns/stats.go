@@ -15,7 +15,7 @@ type Stats struct {
 	DroppedOpcode    uint64 // nonzero opcode or rcode (RFC 6762 §18.3, §18.11)
 	DroppedOffLink   uint64 // source not on the receiving interface's link (RFC 6762 §11)
 	DroppedSrcPort   uint64 // a response not from port 5353 (RFC 6762 §11)
-	DroppedQueueFull uint64 // the engine fell behind; the kernel would have dropped it too
+	DroppedQueueFull uint64 // no longer counted: packets wait in the socket's buffer, where the kernel counts what it drops
 	DroppedUnknownIf uint64 // arrived on an interface we do not serve
 	SkippedRecords   uint64 // malformed records skipped in otherwise valid messages
 
