@@ -269,4 +269,3 @@ func TestCacheBounds(t *testing.T) {
 		}
 	})
 }
-

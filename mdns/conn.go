@@ -49,11 +49,11 @@ type Conn struct {
 	stopped bool      // the loop has ended: readers drop what they read
 	armed   time.Time // when the loop's timer fires; zero when not armed
 	rnd     *rand.Rand
-	sched  scheduler
-	ifaces map[int]*ifaceState
-	echo   echoFilter
-	resp   *responder
-	qr     *querier
+	sched   scheduler
+	ifaces  map[int]*ifaceState
+	echo    echoFilter
+	resp    *responder
+	qr      *querier
 }
 
 // inPacket is a datagram a reader read.
