@@ -54,6 +54,10 @@ type Conn struct {
 	echo    echoFilter
 	resp    *responder
 	qr      *querier
+	// pacers spread bursts of multicast (pace.go); sentWaiters run once
+	// they are empty.
+	pacers      map[famKey]*pacer
+	sentWaiters []func()
 }
 
 // inPacket is a datagram a reader read.
@@ -444,11 +448,10 @@ func (c *Conn) groupAddr(v6 bool) netip.AddrPort {
 	return netip.AddrPortFrom(GroupIPv4, uint16(c.port))
 }
 
-// multicast sends m on one interface and family, split to fit the MTU.
+// multicast sends m on one interface and family, split to fit the MTU,
+// a large burst spread over time (pace.go).
 func (c *Conn) multicast(ifi *ifaceState, v6 bool, m *outMsg) {
-	for _, b := range pack(m, ifi.limit(v6)) {
-		c.write(v6, b, c.groupAddr(v6), ifi.Index)
-	}
+	c.multicastPaced(ifi.Index, v6, pack(m, ifi.limit(v6)))
 }
 
 // unicast sends m to dst through interface ifi, split to fit limit.

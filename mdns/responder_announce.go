@@ -291,7 +291,7 @@ func (r *responder) goodbyeTwice(sends []goodbyeSend, done func()) {
 		if n+1 < goodbyeCount {
 			r.c.after(goodbyeInterval, func() { send(n + 1) })
 		} else if done != nil {
-			done()
+			r.c.whenSent(done) // on the wire, not in a queue, before Close
 		}
 	}
 	send(0)
