@@ -10,24 +10,29 @@ import (
 // must hold against a host that floods us with distinct records:
 //
 //   - Every record is owned by its source: the address (and interface)
-//     of the first packet that carried it. When the cache is full, a
-//     source holding at least its share (the bound divided by the number
-//     of sources) pays for its newcomers with its own records; any other
-//     source's newcomer takes the place of a record of the source that
-//     holds the most evictable ones. One host flooding the link churns
-//     through its own records and leaves everyone else's alone.
+//     of the first packet that carried it. When the cache is full, each
+//     source is entitled to a share of it (the bound divided by the
+//     number of sources). A source holding its share pays for its
+//     newcomers with its own records; any other source's newcomer takes
+//     the place of a record of the source that holds the most. One host
+//     flooding the link churns through its own records and leaves
+//     everyone else's alone.
 //   - Records a running browse has resolved — the PTR naming an
 //     instance it reported, the instance's SRV, TXT and NSEC, and its
-//     host's addresses — are protected: they are never evicted to make
-//     room, whoever sends the newcomer (a flood from many spoofed
-//     addresses included). When only protected records are left to
-//     evict, the newcomer is dropped. They still go when their owner
-//     says goodbye, when they expire, when a cache-flush record replaces
-//     them (§10.2) and when their host falls silent (§10.5).
-//   - Among a source's evictable records, the one that would expire
-//     soonest goes first; a newcomer that would expire sooner still is
-//     dropped instead.
+//     host's addresses — are protected: they are not evicted to make
+//     room (a flood from many spoofed addresses included), unless their
+//     source holds more than half the cache, and then only for another
+//     source's newcomer: no host keeps the others out for long by having
+//     its records resolved. When nothing may be evicted, the newcomer is
+//     dropped. Protected records still go when their owner says
+//     goodbye, when they expire, when a cache-flush record replaces them
+//     (§10.2) and when their host falls silent (§10.5).
+//   - Among the records of a source, the one that would expire soonest
+//     goes first; a newcomer that would expire sooner still is dropped
+//     instead.
 //
+// So a host with a few services keeps them through any flood, and one
+// with many keeps at least half the cache.
 // What a browse loses anyway is asked for again at once (cache_store.go).
 
 // sourceKey identifies who sent a record: the source address, without a
@@ -39,16 +44,26 @@ type sourceKey struct {
 
 // source is one sender's part of the cache.
 type source struct {
-	key   sourceKey
-	count int       // entries it owns
-	free  entryHeap // the evictable ones, soonest expiry first
-	hidx  int       // index in evictPolicy.hogs; -1 while free is empty
+	key    sourceKey
+	count  int       // entries it owns
+	free   entryHeap // the unprotected ones, soonest expiry first
+	pinned entryHeap // the protected ones, soonest expiry first
+	hidx   int       // index in evictPolicy.hogs
+	fidx   int       // index in evictPolicy.freeHogs; -1 while free is empty
+}
+
+func (s *source) heapOf(e *cacheEntry) *entryHeap {
+	if e.protected {
+		return &s.pinned
+	}
+	return &s.free
 }
 
 // evictPolicy is the cache's eviction state.
 type evictPolicy struct {
 	sources map[sourceKey]*source
-	hogs    sourceHeap // sources with evictable entries, most entries first
+	hogs     sourceHeap // every source, most entries first
+	freeHogs freeHeap   // the sources with unprotected entries, most entries first
 	// pins counts, per canonical name, the resolved instances of running
 	// browses that depend on the records of that name (an instance name,
 	// its host name) or on PTR records naming it.
@@ -63,7 +78,7 @@ func newEvictPolicy() evictPolicy {
 func (c *cache) sourceFor(key sourceKey) *source {
 	s := c.sources[key]
 	if s == nil {
-		s = &source{key: key, hidx: -1}
+		s = &source{key: key, hidx: -1, fidx: -1}
 		c.sources[key] = s
 	}
 	return s
@@ -76,6 +91,9 @@ func (c *cache) release(s *source) {
 		if s.hidx >= 0 {
 			heap.Remove(&c.hogs, s.hidx)
 		}
+		if s.fidx >= 0 {
+			heap.Remove(&c.freeHogs, s.fidx)
+		}
 	}
 }
 
@@ -87,35 +105,38 @@ func (c *cache) share() int { return c.maxTotal / max(1, len(c.sources)) }
 // the cache is full.
 func (c *cache) victim(newcomer *cacheEntry) *cacheEntry {
 	src := newcomer.src
-	if src.count < c.share() && len(c.hogs) > 0 && c.hogs[0] != src {
-		return c.hogs[0].free[0]
-	}
-	if len(src.free) == 0 {
+	ownFree := func() *cacheEntry {
+		if len(src.free) > 0 && !expiresBefore(newcomer, src.free[0]) {
+			return src.free[0]
+		}
 		return nil
 	}
-	if v := src.free[0]; !expiresBefore(newcomer, v) {
-		return v
+	if src.count >= c.share() {
+		return ownFree() // at its share: it pays with its own records
 	}
-	return nil
+	if h := c.freeHogs.largestOther(src); h != nil {
+		return h.free[0]
+	}
+	if h := c.hogs[0]; h != src && h.count > c.maxTotal/2 && len(h.pinned) > 0 {
+		return h.pinned[0] // more than half the cache: protection or not
+	}
+	return ownFree()
 }
 
 // own adds a new entry (with e.src set) to its source's accounts.
 func (c *cache) own(e *cacheEntry) {
-	e.src.count++
-	e.hidx = -1
+	s := e.src
+	s.count++
 	e.protected = c.pinned(e)
-	if !e.protected {
-		heap.Push(&e.src.free, e)
-	}
-	c.fixHog(e.src)
+	heap.Push(s.heapOf(e), e)
+	c.fixHog(s)
 }
 
 // disown removes a departing entry from its source's accounts.
 func (c *cache) disown(e *cacheEntry) {
 	s := e.src
-	if e.hidx >= 0 {
-		heap.Remove(&s.free, e.hidx)
-	}
+	heap.Remove(s.heapOf(e), e.hidx)
+	e.hidx = -1
 	s.count--
 	c.fixHog(s)
 	c.release(s)
@@ -125,18 +146,26 @@ func (c *cache) disown(e *cacheEntry) {
 // time moved.
 func (c *cache) expiryChanged(e *cacheEntry) {
 	if e.hidx >= 0 {
-		heap.Fix(&e.src.free, e.hidx)
+		heap.Fix(e.src.heapOf(e), e.hidx)
 	}
 }
 
 func (c *cache) fixHog(s *source) {
 	switch {
-	case len(s.free) == 0 && s.hidx >= 0:
+	case s.count == 0 && s.hidx >= 0:
 		heap.Remove(&c.hogs, s.hidx)
-	case len(s.free) > 0 && s.hidx < 0:
+	case s.count > 0 && s.hidx < 0:
 		heap.Push(&c.hogs, s)
-	case len(s.free) > 0:
+	case s.count > 0:
 		heap.Fix(&c.hogs, s.hidx)
+	}
+	switch {
+	case len(s.free) == 0 && s.fidx >= 0:
+		heap.Remove(&c.freeHogs, s.fidx)
+	case len(s.free) > 0 && s.fidx < 0:
+		heap.Push(&c.freeHogs, s)
+	case len(s.free) > 0:
+		heap.Fix(&c.freeHogs, s.fidx)
 	}
 }
 
@@ -184,19 +213,16 @@ func (c *cache) reprotect(name string) {
 
 func (c *cache) setProtected(e *cacheEntry) {
 	p := c.pinned(e)
-	if p == e.protected {
+	if p == e.protected || e.hidx < 0 {
 		return
 	}
+	heap.Remove(e.src.heapOf(e), e.hidx)
 	e.protected = p
-	if p {
-		heap.Remove(&e.src.free, e.hidx)
-	} else {
-		heap.Push(&e.src.free, e)
-	}
+	heap.Push(e.src.heapOf(e), e)
 	c.fixHog(e.src)
 }
 
-// entryHeap orders a source's evictable entries, soonest expiry first.
+// entryHeap orders entries of a source, soonest expiry first.
 type entryHeap []*cacheEntry
 
 func (h entryHeap) Len() int           { return len(h) }
@@ -220,7 +246,7 @@ func (h *entryHeap) Pop() any {
 }
 
 // sourceHeap orders sources by how much they hold, most first; ties go to
-// the one with more evictable entries.
+// the one with more unprotected entries.
 type sourceHeap []*source
 
 func (h sourceHeap) Len() int { return len(h) }
@@ -246,4 +272,43 @@ func (h *sourceHeap) Pop() any {
 	s.hidx = -1
 	*h = old[:len(old)-1]
 	return s
+}
+
+// freeHeap is sourceHeap over the sources with unprotected entries.
+type freeHeap []*source
+
+func (h freeHeap) Len() int           { return len(h) }
+func (h freeHeap) Less(i, j int) bool { return sourceHeap(h).Less(i, j) }
+func (h freeHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].fidx, h[j].fidx = i, j
+}
+func (h *freeHeap) Push(x any) {
+	s := x.(*source)
+	s.fidx = len(*h)
+	*h = append(*h, s)
+}
+func (h *freeHeap) Pop() any {
+	old := *h
+	s := old[len(old)-1]
+	old[len(old)-1] = nil
+	s.fidx = -1
+	*h = old[:len(old)-1]
+	return s
+}
+
+// largestOther is the source with unprotected entries that holds the most,
+// other than not; nil if there is none.
+func (h freeHeap) largestOther(not *source) *source {
+	switch {
+	case len(h) == 0:
+		return nil
+	case h[0] != not:
+		return h[0]
+	case len(h) == 1:
+		return nil
+	case len(h) == 2 || !h.Less(2, 1):
+		return h[1]
+	}
+	return h[2]
 }

@@ -147,3 +147,30 @@ func TestCacheEvictsSoonestExpiringOfTheSource(t *testing.T) {
 		t.Error("a newcomer expiring before every other record of its source must be dropped")
 	}
 }
+
+// A source holding more than half the cache keeps its protection only up
+// to half: another source's newcomers take the rest, so no host keeps the
+// others out by having its records resolved. At half or under, its
+// protected records stay and the newcomers are dropped.
+func TestCacheProtectionUpToHalf(t *testing.T) {
+	q, ifi := benchQuerier(100)
+	const a, b = "10.0.0.10:5353", "10.0.0.20:5353"
+	for i := range 90 {
+		name := fmt.Sprintf("a%d.local.", i)
+		q.storeResponse(fromSrc(a, ifi, aRecord(name, i, 120)))
+		q.cache.pin(name)
+	}
+	for i := range 200 {
+		q.storeResponse(fromSrc(b, ifi, aRecord(fmt.Sprintf("b%d.local.", i), i, 120)))
+	}
+	if got := [2]int{q.cache.countOf(a), q.cache.countOf(b)}; got != [2]int{50, 50} {
+		t.Errorf("records of A (all protected) and B: %v, want A down to half the cache", got)
+	}
+	// A third source: B pays with its unprotected records, A keeps its 50.
+	for i := range 200 {
+		q.storeResponse(fromSrc("10.0.0.30:5353", ifi, aRecord(fmt.Sprintf("c%d.local.", i), i, 120)))
+	}
+	if got := q.cache.countOf(a); got != 50 {
+		t.Errorf("A holds %d records after C came, want its 50", got)
+	}
+}
