@@ -111,7 +111,7 @@ func (ns *nameSet) get(key cacheKey) *rrset {
 	return nil
 }
 
-// cache is owned by the querier and lives on the loop goroutine.
+// cache is owned by the querier and lives on the loop (Conn.mu held).
 type cache struct {
 	maxTotal int
 	total    int

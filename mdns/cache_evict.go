@@ -61,7 +61,7 @@ func (s *source) heapOf(e *cacheEntry) *entryHeap {
 
 // evictPolicy is the cache's eviction state.
 type evictPolicy struct {
-	sources map[sourceKey]*source
+	sources  map[sourceKey]*source
 	hogs     sourceHeap // every source, most entries first
 	freeHogs freeHeap   // the sources with unprotected entries, most entries first
 	// pins counts, per canonical name, the resolved instances of running

@@ -259,7 +259,7 @@ func (c *Conn) Close() error {
 	return c.closeErr
 }
 
-// do runs fn on the loop goroutine and waits for it.
+// do runs fn on the loop goroutine, with mu held, and waits for it.
 func (c *Conn) do(ctx context.Context, fn func()) error {
 	done := make(chan struct{})
 	select {

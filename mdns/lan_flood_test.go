@@ -100,7 +100,7 @@ func TestLANFloodCannotFlushLegit(t *testing.T) {
 		for _, l := range strings.Split(out, "\n") {
 			var ev struct {
 				Instance, Host string
-				Port       int
+				Port           int
 			}
 			if json.Unmarshal([]byte(l), &ev) == nil && ev.Instance == "Legit" {
 				found = ev.Host == "h3.local" && ev.Port == 80

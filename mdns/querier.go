@@ -9,8 +9,8 @@ import (
 )
 
 // querier asks questions continuously, caches answers and turns them into
-// browse events (RFC 6762 §5, §7, §10). It lives on the Conn's loop
-// goroutine; every method is called from there.
+// browse events (RFC 6762 §5, §7, §10). It lives on the Conn's loop:
+// every method is called with the Conn's mutex held (conn.go).
 //
 // Browsers never read packets: every response goes into the cache, and a
 // browser recomputes the instances whose records changed. Several browsers

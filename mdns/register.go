@@ -22,7 +22,7 @@ type Registration struct {
 	pub Service // what Service and Instance report
 	err error
 
-	// Owned by the loop goroutine.
+	// Owned by the loop (Conn.mu held).
 	svc      Service
 	cl       *claim
 	typeName string // "_http._tcp.local."
@@ -197,7 +197,7 @@ func cloneText(t [][]byte) [][]byte {
 	return out
 }
 
-// The methods below run on the loop goroutine.
+// The methods below run on the loop (Conn.mu held).
 
 func (g *Registration) notify() {
 	select {

@@ -6,8 +6,8 @@ import (
 )
 
 // responder publishes records: probing, announcing, answering, defending
-// and saying goodbye (RFC 6762 §6–§10). It lives on the Conn's loop
-// goroutine; every method is called from there.
+// and saying goodbye (RFC 6762 §6–§10). It lives on the Conn's loop:
+// every method is called with the Conn's mutex held (conn.go).
 //
 // Names are claimed per interface: a claim (the host name, or one service
 // instance name) probes, then announces, on each interface on its own, so
