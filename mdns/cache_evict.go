@@ -46,13 +46,13 @@ type sourceKey struct {
 type source struct {
 	key    sourceKey
 	count  int       // entries it owns
-	free   entryHeap // the unprotected ones, soonest expiry first
-	pinned entryHeap // the protected ones, soonest expiry first
+	free   idxHeap[*cacheEntry] // the unprotected ones, soonest expiry first
+	pinned idxHeap[*cacheEntry] // the protected ones, soonest expiry first
 	hidx   int       // index in evictPolicy.hogs
 	fidx   int       // index in evictPolicy.freeHogs; -1 while free is empty
 }
 
-func (s *source) heapOf(e *cacheEntry) *entryHeap {
+func (s *source) heapOf(e *cacheEntry) *idxHeap[*cacheEntry] {
 	if e.protected {
 		return &s.pinned
 	}
@@ -62,8 +62,8 @@ func (s *source) heapOf(e *cacheEntry) *entryHeap {
 // evictPolicy is the cache's eviction state.
 type evictPolicy struct {
 	sources  map[sourceKey]*source
-	hogs     sourceHeap // every source, most entries first
-	freeHogs freeHeap   // the sources with unprotected entries, most entries first
+	hogs     idxHeap[*source] // every source, most entries first
+	freeHogs idxHeap[*source] // the sources with unprotected entries, most entries first
 	// pins counts, per canonical name, the resolved instances of running
 	// browses that depend on the records of that name (an instance name,
 	// its host name) or on PTR records naming it.
@@ -71,14 +71,19 @@ type evictPolicy struct {
 }
 
 func newEvictPolicy() evictPolicy {
-	return evictPolicy{sources: make(map[sourceKey]*source), pins: make(map[string]int)}
+	return evictPolicy{
+		sources:  make(map[sourceKey]*source),
+		pins:     make(map[string]int),
+		hogs:     idxHeap[*source]{less: moreRecords, at: func(s *source) *int { return &s.hidx }},
+		freeHogs: idxHeap[*source]{less: moreRecords, at: func(s *source) *int { return &s.fidx }},
+	}
 }
 
 // sourceFor returns the source for key, creating it (empty) if needed.
 func (c *cache) sourceFor(key sourceKey) *source {
 	s := c.sources[key]
 	if s == nil {
-		s = &source{key: key, hidx: -1, fidx: -1}
+		s = &source{key: key, hidx: -1, fidx: -1, free: entryHeap(), pinned: entryHeap()}
 		c.sources[key] = s
 	}
 	return s
@@ -106,19 +111,19 @@ func (c *cache) share() int { return c.maxTotal / max(1, len(c.sources)) }
 func (c *cache) victim(newcomer *cacheEntry) *cacheEntry {
 	src := newcomer.src
 	ownFree := func() *cacheEntry {
-		if len(src.free) > 0 && !expiresBefore(newcomer, src.free[0]) {
-			return src.free[0]
+		if src.free.Len() > 0 && !expiresBefore(newcomer, src.free.items[0]) {
+			return src.free.items[0]
 		}
 		return nil
 	}
 	if src.count >= c.share() {
 		return ownFree() // at its share: it pays with its own records
 	}
-	if h := c.freeHogs.largestOther(src); h != nil {
-		return h.free[0]
+	if h := largestOther(&c.freeHogs, src); h != nil {
+		return h.free.items[0]
 	}
-	if h := c.hogs[0]; h != src && h.count > c.maxTotal/2 && len(h.pinned) > 0 {
-		return h.pinned[0] // more than half the cache: protection or not
+	if h := c.hogs.items[0]; h != src && h.count > c.maxTotal/2 && h.pinned.Len() > 0 {
+		return h.pinned.items[0] // more than half the cache: protection or not
 	}
 	return ownFree()
 }
@@ -160,11 +165,11 @@ func (c *cache) fixHog(s *source) {
 		heap.Fix(&c.hogs, s.hidx)
 	}
 	switch {
-	case len(s.free) == 0 && s.fidx >= 0:
+	case s.free.Len() == 0 && s.fidx >= 0:
 		heap.Remove(&c.freeHogs, s.fidx)
-	case len(s.free) > 0 && s.fidx < 0:
+	case s.free.Len() > 0 && s.fidx < 0:
 		heap.Push(&c.freeHogs, s)
-	case len(s.free) > 0:
+	case s.free.Len() > 0:
 		heap.Fix(&c.freeHogs, s.fidx)
 	}
 }
@@ -222,93 +227,62 @@ func (c *cache) setProtected(e *cacheEntry) {
 	c.fixHog(e.src)
 }
 
+// idxHeap is a binary heap (container/heap) of items that keep their own
+// index in it, so that they can be removed or fixed in place.
+type idxHeap[T any] struct {
+	items []T
+	less  func(a, b T) bool
+	at    func(T) *int // the item's index field; -1 outside the heap
+}
+
+func (h *idxHeap[T]) Len() int           { return len(h.items) }
+func (h *idxHeap[T]) Less(i, j int) bool { return h.less(h.items[i], h.items[j]) }
+func (h *idxHeap[T]) Swap(i, j int) {
+	h.items[i], h.items[j] = h.items[j], h.items[i]
+	*h.at(h.items[i]), *h.at(h.items[j]) = i, j
+}
+func (h *idxHeap[T]) Push(x any) {
+	t := x.(T)
+	*h.at(t) = len(h.items)
+	h.items = append(h.items, t)
+}
+func (h *idxHeap[T]) Pop() any {
+	n := len(h.items) - 1
+	t := h.items[n]
+	var zero T
+	h.items[n] = zero
+	h.items = h.items[:n]
+	*h.at(t) = -1
+	return t
+}
+
 // entryHeap orders entries of a source, soonest expiry first.
-type entryHeap []*cacheEntry
-
-func (h entryHeap) Len() int           { return len(h) }
-func (h entryHeap) Less(i, j int) bool { return expiresBefore(h[i], h[j]) }
-func (h entryHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].hidx, h[j].hidx = i, j
-}
-func (h *entryHeap) Push(x any) {
-	e := x.(*cacheEntry)
-	e.hidx = len(*h)
-	*h = append(*h, e)
-}
-func (h *entryHeap) Pop() any {
-	old := *h
-	e := old[len(old)-1]
-	old[len(old)-1] = nil
-	e.hidx = -1
-	*h = old[:len(old)-1]
-	return e
+func entryHeap() idxHeap[*cacheEntry] {
+	return idxHeap[*cacheEntry]{less: expiresBefore, at: func(e *cacheEntry) *int { return &e.hidx }}
 }
 
-// sourceHeap orders sources by how much they hold, most first; ties go to
-// the one with more unprotected entries.
-type sourceHeap []*source
-
-func (h sourceHeap) Len() int { return len(h) }
-func (h sourceHeap) Less(i, j int) bool {
-	if h[i].count != h[j].count {
-		return h[i].count > h[j].count
+// moreRecords orders sources by how much they hold, most first; ties go
+// to the one with more unprotected entries.
+func moreRecords(a, b *source) bool {
+	if a.count != b.count {
+		return a.count > b.count
 	}
-	return len(h[i].free) > len(h[j].free)
-}
-func (h sourceHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].hidx, h[j].hidx = i, j
-}
-func (h *sourceHeap) Push(x any) {
-	s := x.(*source)
-	s.hidx = len(*h)
-	*h = append(*h, s)
-}
-func (h *sourceHeap) Pop() any {
-	old := *h
-	s := old[len(old)-1]
-	old[len(old)-1] = nil
-	s.hidx = -1
-	*h = old[:len(old)-1]
-	return s
+	return a.free.Len() > b.free.Len()
 }
 
-// freeHeap is sourceHeap over the sources with unprotected entries.
-type freeHeap []*source
-
-func (h freeHeap) Len() int           { return len(h) }
-func (h freeHeap) Less(i, j int) bool { return sourceHeap(h).Less(i, j) }
-func (h freeHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].fidx, h[j].fidx = i, j
-}
-func (h *freeHeap) Push(x any) {
-	s := x.(*source)
-	s.fidx = len(*h)
-	*h = append(*h, s)
-}
-func (h *freeHeap) Pop() any {
-	old := *h
-	s := old[len(old)-1]
-	old[len(old)-1] = nil
-	s.fidx = -1
-	*h = old[:len(old)-1]
-	return s
-}
-
-// largestOther is the source with unprotected entries that holds the most,
-// other than not; nil if there is none.
-func (h freeHeap) largestOther(not *source) *source {
+// largestOther is the source of h (ordered by moreRecords) that holds the
+// most, other than not; nil if there is none.
+func largestOther(h *idxHeap[*source], not *source) *source {
+	it := h.items
 	switch {
-	case len(h) == 0:
+	case len(it) == 0:
 		return nil
-	case h[0] != not:
-		return h[0]
-	case len(h) == 1:
+	case it[0] != not:
+		return it[0]
+	case len(it) == 1:
 		return nil
-	case len(h) == 2 || !h.Less(2, 1):
-		return h[1]
+	case len(it) == 2 || !moreRecords(it[2], it[1]):
+		return it[1]
 	}
-	return h[2]
+	return it[2]
 }
