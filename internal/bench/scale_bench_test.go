@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -73,7 +74,7 @@ func scaleScenario(t *testing.T, lan *testlan.LAN, name string, hosts, each, rep
 	}
 	reg := time.Since(t0)
 	time.Sleep(4 * time.Second) // past the announcements (RFC 6762 §8.3)
-	n, big, over := mtuCount(testlan.ReadCapture(t, stopReg()), time.Time{}, time.Now())
+	n, big, over := mtuCount(readDatagrams(t, stopReg()), time.Time{}, time.Now())
 	t.Logf("%s: %d services registered in %v; %d datagrams while probing and announcing, largest %d B, %d over the MTU",
 		name, total, reg.Round(10*time.Millisecond), n, big, over)
 
@@ -106,11 +107,11 @@ func scaleScenario(t *testing.T, lan *testlan.LAN, name string, hosts, each, rep
 		}
 		removes = append(removes, b.count("remove"))
 		// Every datagram from the browser's start to its last add.
-		ds := testlan.ReadCapture(t, stop())
+		ds := readDatagrams(t, stop())
 		n, big, over := mtuCount(ds, start, start.Add(last))
 		q := 0
 		for _, d := range ds {
-			if !d.Time.Before(start) && !d.Time.After(start.Add(last)) && !isResponse(d.Payload) {
+			if !d.at.Before(start) && !d.at.After(start.Add(last)) && !d.response {
 				q++
 			}
 		}
@@ -125,21 +126,57 @@ func scaleScenario(t *testing.T, lan *testlan.LAN, name string, hosts, each, rep
 		name, reps, ints(seen), total, summarize(half), summarize(all), removes, pkts, pktsQ, pktsR, maxSize, overMTU)
 }
 
+// datagram is one UDP datagram of a capture, reassembled if the IP
+// layer fragmented it (a datagram over the MTU is sent in fragments:
+// testlan.ReadCapture reads whole datagrams only).
+type datagram struct {
+	at       time.Time
+	payload  int // UDP payload bytes
+	v6       bool
+	response bool
+}
+
+// readDatagrams decodes a capture with tshark, which reassembles
+// fragments: the fields of a datagram appear once, on its last fragment.
+func readDatagrams(t *testing.T, path string) []datagram {
+	t.Helper()
+	out, err := exec.Command("tshark", "-n", "-r", path, "-T", "fields", "-E", "separator=|",
+		"-e", "frame.time_epoch", "-e", "udp.length", "-e", "ipv6.src", "-e", "dns.flags.response").Output()
+	if err != nil {
+		t.Fatalf("tshark -r %s: %v", path, err)
+	}
+	var ds []datagram
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Split(line, "|")
+		if len(f) < 4 || f[1] == "" {
+			continue // a fragment before the last
+		}
+		sec, err1 := strconv.ParseFloat(f[0], 64)
+		n, err2 := strconv.Atoi(f[1])
+		if err1 != nil || err2 != nil {
+			t.Fatalf("%s: tshark line %q", path, line)
+		}
+		ds = append(ds, datagram{at: time.Unix(0, int64(sec*1e9)), payload: n - 8, v6: f[2] != "",
+			response: f[3] == "1" || f[3] == "True"})
+	}
+	return ds
+}
+
 // mtuCount counts the datagrams in [from, to] (all with a zero from), the
 // largest UDP payload and those over the LAN's 1500-byte MTU with their
 // IP and UDP headers.
-func mtuCount(ds []testlan.Datagram, from, to time.Time) (n, largest, over int) {
+func mtuCount(ds []datagram, from, to time.Time) (n, largest, over int) {
 	for _, d := range ds {
-		if d.Time.Before(from) || d.Time.After(to) {
+		if d.at.Before(from) || d.at.After(to) {
 			continue
 		}
 		n++
-		largest = max(largest, len(d.Payload))
+		largest = max(largest, d.payload)
 		hdr := 28
-		if d.Src.Addr().Is6() {
+		if d.v6 {
 			hdr = 48
 		}
-		if len(d.Payload)+hdr > 1500 {
+		if d.payload+hdr > 1500 {
 			over++
 		}
 	}
@@ -246,7 +283,7 @@ func TestPublishScaleBench(t *testing.T) {
 				ready = append(ready, d)
 				time.Sleep(3 * time.Second) // the second announcement
 				p.Stop(os.Interrupt, 20*time.Second)
-				cnt, big, over := mtuCount(testlan.ReadCapture(t, stop()), time.Time{}, time.Now())
+				cnt, big, over := mtuCount(readDatagrams(t, stop()), time.Time{}, time.Now())
 				t.Logf("%d services: established after %v; %d datagrams from start to goodbye, largest %d B, %d over the MTU",
 					n, d.Round(time.Millisecond), cnt, big, over)
 			}
