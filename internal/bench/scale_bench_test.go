@@ -126,9 +126,12 @@ func scaleScenario(t *testing.T, lan *testlan.LAN, name string, hosts, each, rep
 		name, reps, ints(seen), total, summarize(half), summarize(all), removes, pkts, pktsQ, pktsR, maxSize, overMTU)
 }
 
-// datagram is one UDP datagram of a capture, reassembled if the IP
-// layer fragmented it (a datagram over the MTU is sent in fragments:
-// testlan.ReadCapture reads whole datagrams only).
+// datagram is one UDP datagram of a capture. A datagram over the MTU is
+// sent in IP fragments; the capture's filter (udp port 5353) keeps only
+// the first, which still has the UDP header with the datagram's length
+// (testlan.ReadCapture, which reads whole datagrams, fails on it). A
+// fragmented IPv6 datagram is not captured at all: its first fragment's
+// next header is the fragment header, not UDP.
 type datagram struct {
 	at       time.Time
 	payload  int // UDP payload bytes
@@ -136,11 +139,12 @@ type datagram struct {
 	response bool
 }
 
-// readDatagrams decodes a capture with tshark, which reassembles
-// fragments: the fields of a datagram appear once, on its last fragment.
+// readDatagrams decodes a capture with tshark, each first fragment as the
+// datagram it starts.
 func readDatagrams(t *testing.T, path string) []datagram {
 	t.Helper()
-	out, err := exec.Command("tshark", "-n", "-r", path, "-T", "fields", "-E", "separator=|",
+	out, err := exec.Command("tshark", "-n", "-o", "ip.defragment:FALSE", "-o", "ipv6.defragment:FALSE", "-r", path,
+		"-T", "fields", "-E", "separator=|",
 		"-e", "frame.time_epoch", "-e", "udp.length", "-e", "ipv6.src", "-e", "dns.flags.response").Output()
 	if err != nil {
 		t.Fatalf("tshark -r %s: %v", path, err)
@@ -149,7 +153,7 @@ func readDatagrams(t *testing.T, path string) []datagram {
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		f := strings.Split(line, "|")
 		if len(f) < 4 || f[1] == "" {
-			continue // a fragment before the last
+			continue // not UDP
 		}
 		sec, err1 := strconv.ParseFloat(f[0], 64)
 		n, err2 := strconv.Atoi(f[1])
