@@ -63,11 +63,15 @@ func (q *querier) handleQuery(in *inMsg) {
 }
 
 // handleResponse caches the answers of a response (§10) and updates
-// browsers. Echoes of our own responses are cached too: our browser must
-// see our own services.
+// browsers. Echoes of our own responses are cached too, while something is
+// browsed: our browser must see our own services. A Conn that only
+// publishes does not keep a copy of everything it publishes (a later
+// browse asks, and the echo of the answer is cached then).
 func (q *querier) handleResponse(in *inMsg) {
 	if !in.own {
 		q.noteRelay(in)
+	} else if len(q.interest) == 0 {
+		return
 	}
 	q.storeResponse(in)
 	q.settle()
