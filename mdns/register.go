@@ -38,8 +38,9 @@ type Registration struct {
 // once it is established. The returned Registration reports the final
 // name. If ctx ends first, the registration is withdrawn.
 //
-// Register is Publish followed by Wait. To register many services, call
-// Publish for each and wait afterwards: they are probed together.
+// Register is RegisterNoWait followed by Wait. To register many services,
+// call RegisterNoWait for each and wait afterwards: they are probed
+// together.
 func (c *Conn) Register(ctx context.Context, s Service) (*Registration, error) {
 	g, err := c.publish(ctx, s)
 	if err != nil {
@@ -54,16 +55,16 @@ func (c *Conn) Register(ctx context.Context, s Service) (*Registration, error) {
 	return g, nil
 }
 
-// Publish starts publishing s and returns without waiting: the probes and
+// RegisterNoWait starts publishing s and returns without waiting: the probes and
 // announcements of RFC 6762 §8 go on in the Conn's own goroutine, together
 // for everything published at about the same time. Ready is closed once
 // the registration is established or has failed (Err says which); Wait
 // waits for it. Until then the name may still change (a conflict) and
 // the service is not answered for. Withdraw it with Deregister.
 //
-// Publishing a thousand services this way takes a thousand calls and no
+// Registering a thousand services this way takes a thousand calls and no
 // goroutine of the caller's; they are established about as fast as one.
-func (c *Conn) Publish(s Service) (*Registration, error) {
+func (c *Conn) RegisterNoWait(s Service) (*Registration, error) {
 	return c.publish(context.Background(), s)
 }
 

@@ -129,7 +129,7 @@ func TestMulticastBurstIsPaced(t *testing.T) {
 		c := listen(t, h)
 		var regs []*mdns.Registration
 		for i := range 3000 {
-			g, err := c.Publish(mdns.Service{Instance: fmt.Sprintf("S%d", i), Type: "_x._tcp", Port: 80})
+			g, err := c.RegisterNoWait(mdns.Service{Instance: fmt.Sprintf("S%d", i), Type: "_x._tcp", Port: 80})
 			if err != nil {
 				t.Fatal(err)
 			}

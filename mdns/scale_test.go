@@ -41,7 +41,7 @@ func newScaleLink(t *testing.T, hosts, n int) *scaleLink {
 		t.Cleanup(func() { c.Close(); h.Close() })
 		l.conns = append(l.conns, c)
 		for j := range n {
-			g, err := c.Publish(mdns.Service{Instance: fmt.Sprintf("Bench h%d %04d", i, j), Type: "_bench._tcp",
+			g, err := c.RegisterNoWait(mdns.Service{Instance: fmt.Sprintf("Bench h%d %04d", i, j), Type: "_bench._tcp",
 				Port: uint16(9000 + j), Text: [][]byte{[]byte(fmt.Sprintf("n=%d", j))}})
 			if err != nil {
 				t.Fatal(err)
@@ -179,11 +179,11 @@ func TestScaleFiveThousandOnOneHost(t *testing.T) {
 }
 
 // Deliverable 5 of issue 13: 1000 services published on one Conn with
-// Publish — no goroutine of the caller's each — are established within
+// RegisterNoWait — no goroutine of the caller's each — are established within
 // 1.5 s: a random wait of at most 250 ms, three probes 250 ms apart and
 // the announcement (RFC 6762 §8.1, §8.3), the probes split over datagrams
 // that fit the MTU (§17).
-func TestPublishThousandReady(t *testing.T) {
+func TestRegisterNoWaitThousandReady(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		link := mdnstest.NewLink(mdnstest.LinkConfig{LogSize: 1 << 16})
 		h := link.AddHost("h1")
@@ -196,12 +196,12 @@ func TestPublishThousandReady(t *testing.T) {
 		g0 := runtime.NumGoroutine()
 		regs := make([]*mdns.Registration, 1000)
 		for i := range regs {
-			if regs[i], err = c.Publish(mdns.Service{Instance: fmt.Sprintf("Svc %d", i), Type: "_x._tcp", Port: 80}); err != nil {
+			if regs[i], err = c.RegisterNoWait(mdns.Service{Instance: fmt.Sprintf("Svc %d", i), Type: "_x._tcp", Port: 80}); err != nil {
 				t.Fatal(err)
 			}
 		}
 		if g := runtime.NumGoroutine(); g != g0 {
-			t.Errorf("%d goroutines after 1000 Publish calls, %d before", g, g0)
+			t.Errorf("%d goroutines after 1000 RegisterNoWait calls, %d before", g, g0)
 		}
 		var last time.Duration
 		for _, g := range regs {

@@ -27,7 +27,7 @@ import (
 //
 //   - mdns-announce --file (the command, with everything it links in);
 //   - internal/scalepeer (package mdns alone, services started with
-//     Publish);
+//     RegisterNoWait);
 //   - hashicorp/mdns's Server (internal/hashipeer), one service: it can
 //     publish only one;
 //   - a Go UDP server that answers every datagram with the same 510

@@ -255,13 +255,13 @@ func (b *browser) times(kind string, start time.Time) []time.Duration {
 	return out
 }
 
-// TestPublishScaleBench: registration at scale on real sockets. scalepeer
-// (package mdns alone) on h1 starts n registrations with Publish — no
+// TestRegisterScaleBench: registration at scale on real sockets. scalepeer
+// (package mdns alone) on h1 starts n registrations with RegisterNoWait — no
 // goroutine of its own per service — and reports when the last is
 // established (RFC 6762 §8: probed, then announced); the capture gives
 // the datagrams that took, the largest, and any over the 1500-byte MTU
 // (§17: probes for many names are split). Gated like the rest.
-func TestPublishScaleBench(t *testing.T) {
+func TestRegisterScaleBench(t *testing.T) {
 	reps := benchReps(t)
 	if os.Getenv("MDNS_BENCH_REPS") == "" {
 		reps = 3
@@ -272,7 +272,7 @@ func TestPublishScaleBench(t *testing.T) {
 		for _, n := range []int{1000, 5000} {
 			var ready []time.Duration
 			for rep := range reps {
-				stop := lan.Capture(t, fmt.Sprintf("publish-%d-%d", n, rep))
+				stop := lan.Capture(t, fmt.Sprintf("register-%d-%d", n, rep))
 				p := h1.Start(t, lan.Bin("scalepeer"), "-n", strconv.Itoa(n), "-type", fmt.Sprintf("_p%d._tcp", rep), "-iface", h1.Iface)
 				if !p.WaitOutput(2*time.Minute, `"event":"ready"`) {
 					t.Fatalf("scalepeer not ready:\n%s", tail(p.Output(), 10))

@@ -5,7 +5,7 @@
 //
 //	scalepeer -n 1000 -type _bench._tcp [-prefix "Bench h1"] [-iface e1] [-host h1]
 //
-// It starts every registration with Publish, prints
+// It starts every registration with RegisterNoWait, prints
 // {"event":"ready","services":N,"seconds":S} once all are established, and
 // runs until SIGINT or SIGTERM, when it says goodbye (Close).
 package main
@@ -51,7 +51,7 @@ func run() error {
 	start := time.Now()
 	regs := make([]*mdns.Registration, *n)
 	for i := range regs {
-		regs[i], err = c.Publish(mdns.Service{Instance: fmt.Sprintf("%s %04d", *prefix, i), Type: *typ,
+		regs[i], err = c.RegisterNoWait(mdns.Service{Instance: fmt.Sprintf("%s %04d", *prefix, i), Type: *typ,
 			Port: uint16(9000 + i%1000), Text: [][]byte{[]byte(fmt.Sprintf("n=%d", i))}})
 		if err != nil {
 			return err

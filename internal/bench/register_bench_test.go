@@ -11,11 +11,11 @@ import (
 	"github.com/mdnskit/mdnskit/mdns/mdnstest"
 )
 
-// BenchmarkPublishMany publishes n services on one Conn with Publish — no
+// BenchmarkRegisterNoWaitMany publishes n services on one Conn with RegisterNoWait — no
 // goroutine of the caller's per service — and waits until every one is
 // established (RFC 6762 §8: probed and announced). On mdnstest, real
-// time: ns/op is the time from the first Publish to the last Ready.
-func BenchmarkPublishMany(b *testing.B) {
+// time: ns/op is the time from the first RegisterNoWait to the last Ready.
+func BenchmarkRegisterNoWaitMany(b *testing.B) {
 	for _, n := range []int{1000, 5000} {
 		b.Run(fmt.Sprintf("services=%d", n), func(b *testing.B) {
 			for b.Loop() {
@@ -28,9 +28,9 @@ func BenchmarkPublishMany(b *testing.B) {
 				}
 				g0 := runtime.NumGoroutine()
 				b.StartTimer()
-				regs := publishMany(b, c, "Bench Web", "_http._tcp", n)
+				regs := registerNoWaitMany(b, c, "Bench Web", "_http._tcp", n)
 				if g := runtime.NumGoroutine() - g0; g > 0 {
-					b.Fatalf("%d goroutines more after %d Publish calls", g, n)
+					b.Fatalf("%d goroutines more after %d RegisterNoWait calls", g, n)
 				}
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 				for i, g := range regs {
@@ -50,11 +50,11 @@ func BenchmarkPublishMany(b *testing.B) {
 }
 
 // publishMany publishes n services "<prefix> N" of typ on c.
-func publishMany(tb testing.TB, c *mdns.Conn, prefix, typ string, n int) []*mdns.Registration {
+func registerNoWaitMany(tb testing.TB, c *mdns.Conn, prefix, typ string, n int) []*mdns.Registration {
 	tb.Helper()
 	regs := make([]*mdns.Registration, n)
 	for i := range regs {
-		g, err := c.Publish(mdns.Service{Instance: fmt.Sprintf("%s %d", prefix, i), Type: typ, Port: 8080,
+		g, err := c.RegisterNoWait(mdns.Service{Instance: fmt.Sprintf("%s %d", prefix, i), Type: typ, Port: 8080,
 			Text: [][]byte{[]byte("path=/"), []byte("v=1")}})
 		if err != nil {
 			tb.Fatalf("publish %d: %v", i, err)
