@@ -45,11 +45,11 @@ type sourceKey struct {
 // source is one sender's part of the cache.
 type source struct {
 	key    sourceKey
-	count  int       // entries it owns
+	count  int                  // entries it owns
 	free   idxHeap[*cacheEntry] // the unprotected ones, soonest expiry first
 	pinned idxHeap[*cacheEntry] // the protected ones, soonest expiry first
-	hidx   int       // index in evictPolicy.hogs
-	fidx   int       // index in evictPolicy.freeHogs; -1 while free is empty
+	hidx   int                  // index in evictPolicy.hogs
+	fidx   int                  // index in evictPolicy.freeHogs; -1 while free is empty
 }
 
 func (s *source) heapOf(e *cacheEntry) *idxHeap[*cacheEntry] {

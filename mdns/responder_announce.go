@@ -255,7 +255,6 @@ func groupOwner(g []*prr) *Registration {
 	return nil
 }
 
-
 func appendMissing(out []*prr, p *prr) []*prr {
 	for _, q := range out {
 		if q.id == p.id {
