@@ -98,7 +98,7 @@ func TestFloodOneSourceCannotFlushLegit(t *testing.T) {
 
 // The same with PTR records alone (instances that never resolve).
 func TestFloodOfPTRsCannotFlushLegit(t *testing.T) {
-	testFlood(t, floodN()/5, true, func(int) netip.AddrPort { return qPeer4 })
+	testFlood(t, floodN()/2, true, func(int) netip.AddrPort { return qPeer4 })
 }
 
 // A flood from ever new link-local addresses: no source ever holds more
