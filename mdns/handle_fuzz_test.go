@@ -116,6 +116,7 @@ func (e *fuzzEngine) reset(t *testing.T) {
 	c := e.c
 	c.sched = scheduler{}
 	c.echo = echoFilter{}
+	c.pacers = nil // their tasks were in the old scheduler
 	c.resp = newResponder(c, "h1")
 	c.qr = newQuerier(c)
 	for _, ifi := range c.ifaces {
@@ -131,6 +132,7 @@ func (e *fuzzEngine) reset(t *testing.T) {
 	} else {
 		g.typeName, g.instName, g.instKey, g.recs = e.tmpl.typeName, e.tmpl.instName, e.tmpl.instKey, e.tmpl.recs
 		c.resp.regs = append(c.resp.regs, g)
+		c.resp.byInst[g.instKey] = g
 		for idx, m := range e.hostMemo {
 			c.resp.hostMemo[idx] = m
 		}
