@@ -238,7 +238,10 @@ func rrID(rr dns.RR) string {
 }
 
 // latest returns the most recently received record of (name, typ) over all
-// interfaces, nil if none is cached.
+// interfaces, nil if none is cached. Of records received at the same
+// instant, the one stored last wins: when an announcement of old data and
+// the announcement of its update arrive together, both stay for a second
+// (RFC 6762 §10.2), and the update is the later one.
 func (q *querier) latest(name string, typ uint16) *cacheEntry {
 	var best *cacheEntry
 	ns := q.cache.names[name]
@@ -251,7 +254,7 @@ func (q *querier) latest(name string, typ uint16) *cacheEntry {
 		}
 		for _, e := range set.list {
 			if best == nil || e.received.After(best.received) ||
-				e.received.Equal(best.received) && e.expires.After(best.expires) {
+				e.received.Equal(best.received) && !e.expires.Before(best.expires) {
 				best = e
 			}
 		}

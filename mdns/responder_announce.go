@@ -8,8 +8,14 @@ import (
 )
 
 const (
-	// RFC 6762 §8.3: at least two unsolicited responses, one second apart.
-	announceCount    = 2
+	// RFC 6762 §8.3: at least two unsolicited responses, one second
+	// apart, and up to eight with the interval doubling each time. We send
+	// four, at 0, 1, 3 and 7 s, as mDNSResponder does (Avahi sends three):
+	// a browser that misses every copy of an announcement finds the
+	// service only at its next query, which after a while is an hour
+	// away. On a link that loses 30 % of the packets, two announcements on
+	// IPv4 and IPv6 all miss a browser 0.8 % of the time; four, 0.007 %.
+	announceCount    = 4
 	announceInterval = time.Second
 	// RFC 6762 §10.1: goodbyes are sent twice here (mDNSResponder sends
 	// three, python-zeroconf three), 250 ms apart, in case one is lost.
@@ -136,8 +142,12 @@ func (r *responder) sendMC(ifr *ifResp, v6 bool, answers []*prr, extra func([]*p
 	}
 }
 
+// announceDelay is the wait before announcement n+1 (n counts from 0):
+// 1 s, then doubling (RFC 6762 §8.3).
+func announceDelay(n int) time.Duration { return announceInterval << n }
+
 // announce multicasts the records of claims established on ifr, then
-// again after a second, announceCount times in all (RFC 6762 §8.3):
+// again after 1, 2 and 4 s, announceCount times in all (RFC 6762 §8.3):
 // unique records with the cache-flush bit, shared ones without.
 func (r *responder) announce(ifr *ifResp, cls []*claim, n int) {
 	if ifr.gone || r.closed {
@@ -156,7 +166,7 @@ func (r *responder) announce(ifr *ifResp, cls []*claim, n int) {
 	}
 	r.announceRecords(ifr, dedupe(recs))
 	if len(live) > 0 && n+1 < announceCount {
-		r.c.after(announceInterval, func() { r.announce(ifr, live, n+1) })
+		r.c.after(announceDelay(n), func() { r.announce(ifr, live, n+1) })
 	}
 }
 

@@ -26,7 +26,7 @@ func published(t *testing.T, s mdns.Service, opts ...hostOpt) (*mdnstest.Link, *
 	t.Cleanup(func() { h1.Close() })
 	c := listen(t, h1, opts...)
 	g := register(t, c, s)
-	mdnstest.Advance(3 * time.Second)
+	mdnstest.Advance(8 * time.Second) // announcements at 0, 1, 3 and 7 s
 	return link, c, g
 }
 
@@ -348,7 +348,7 @@ func TestResponderNSECReverseEnumerationSubtypes(t *testing.T) {
 		s := svc("My Service")
 		s.Subtypes = []string{"_printer"}
 		register(t, c, s)
-		mdnstest.Advance(3 * time.Second)
+		mdnstest.Advance(8 * time.Second) // past the announcements
 
 		ask := func(name string, typ uint16) *dns.Msg {
 			t.Helper()
@@ -400,7 +400,7 @@ func TestResponderOnlyThatInterfacesAddresses(t *testing.T) {
 		h1.AddInterface(b, mdnstest.InterfaceConfig{Name: "eth1", Prefixes: []netip.Prefix{netip.MustParsePrefix("192.168.1.1/24")}})
 		c := listen(t, h1)
 		register(t, c, svc("My Service"))
-		mdnstest.Advance(3 * time.Second)
+		mdnstest.Advance(8 * time.Second) // past the announcements
 		for _, tc := range []struct {
 			link *mdnstest.Link
 			src  string

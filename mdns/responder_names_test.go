@@ -75,7 +75,7 @@ func TestRegisterInstanceNamesExact(t *testing.T) {
 			if got := firstLabel(t, ptr.Ptr); got != n {
 				t.Errorf("PTR target label %q, want %q", got, n)
 			}
-			mdnstest.Advance(2 * time.Second)
+			mdnstest.Advance(8 * time.Second) // past the announcements
 			t1 := time.Now()
 			inject(t, link, peer4, group4, query(q(wireName(t, n, "_http", "_tcp", "local"), dns.TypeTXT)))
 			mdnstest.Advance(time.Second)
@@ -170,7 +170,7 @@ func TestRegisterOwnMessagesGoodbyeReadableByGoMicro(t *testing.T) {
 		defer h1.Close()
 		c := listen(t, h1)
 		reg := register(t, c, mdns.Service{Instance: "node-1", Type: "greeter", Domain: "micro", Port: 9000, OwnMessages: true, Text: [][]byte{[]byte("789c")}})
-		mdnstest.Advance(3 * time.Second)
+		mdnstest.Advance(8 * time.Second) // past the announcements
 		t0 := time.Now()
 		if err := reg.Deregister(context.Background()); err != nil {
 			t.Fatal(err)
