@@ -28,6 +28,11 @@ var allowedOurs = map[string][]string{
 	// its packets by hand) and a responder on package mdns alone.
 	"internal/floodpeer": {},
 	"internal/scalepeer": {"mdns"},
+	// Reliability on lossy links, under churn, floods and flaps, and over
+	// long runs; its DNS reader/writer for captures and the flood peer.
+	"internal/reliability":         {"mdns", "mdns/mdnstest", "domains", "txt", "internal/testlan", "internal/reliability/dnswire"},
+	"internal/reliability/dnswire": {},
+	"internal/reliability/relpeer": {"mdns", "internal/reliability/dnswire"},
 }
 
 // Only package mdns may touch the DNS wire and the socket layer.
