@@ -15,6 +15,12 @@ import (
 const (
 	poofQueries = 2
 	poofWindow  = 10 * time.Second
+	// reconfirmTries queries, reconfirmInterval apart, ask for a condemned
+	// record a browse needs (RFC 6762 §10.4: "the querier should issue
+	// multiple queries"): on a link that loses packets, one query or its
+	// answer is lost often enough to flush a live service.
+	reconfirmTries    = 3
+	reconfirmInterval = 3 * time.Second
 )
 
 // observeQuery applies POOF to a multicast query from another host. Only
@@ -84,10 +90,25 @@ func (q *querier) poofCount(e *cacheEntry, now time.Time) {
 		// another link without their known answers, and the answers
 		// there were suppressed by them: silence here proves nothing.
 		// Through the reflector our own question is answered.
-		if q.watched(e.key.name) {
-			e.reconfirm = true
-			q.requestRefresh(e)
-		}
+		q.reconfirm(e, p.task, 1)
+	}
+}
+
+// reconfirm asks for a record POOF condemned (the flush task doomed),
+// without it among the known answers, and again reconfirmInterval later
+// until it is heard (which cancels doomed), dropped, or asked
+// reconfirmTries times.
+func (q *querier) reconfirm(e *cacheEntry, doomed *task, try int) {
+	if e.poof == nil || e.poof.task != doomed || !q.watched(e.key.name) {
+		return
+	}
+	e.reconfirm = true
+	q.requestRefresh(e)
+	if try > 1 { // as a refresh, over the other family too (entryDue)
+		q.requestRefreshOn(e, famKey{ifIndex: e.key.ifIndex, v6: !e.v6})
+	}
+	if try < reconfirmTries {
+		q.c.after(reconfirmInterval, func() { q.reconfirm(e, doomed, try+1) })
 	}
 }
 

@@ -16,8 +16,8 @@ import (
 func TestCacheSize(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		_, c1, c2 := twoHosts(t)
-		if n, bound := c2.CacheSize(); n != 0 || bound != 4096 {
-			t.Fatalf("fresh cache: %d records, bound %d; want 0 and 4096", n, bound)
+		if n, bound := c2.CacheSize(); n != 0 || bound != 16384 {
+			t.Fatalf("fresh cache: %d records, bound %d; want 0 and 16384", n, bound)
 		}
 		reg, err := c1.Register(context.Background(), mdns.Service{Instance: "Sized", Type: "_http._tcp", Port: 80})
 		if err != nil {

@@ -161,6 +161,15 @@ func (q *querier) entryDue(e *cacheEntry) {
 	// comes back with the answers to the positive questions.
 	if q.watched(e.key.name) && e.key.typ != dns.TypeNSEC {
 		q.requestRefresh(e)
+		// The first refresh went unanswered: the query or its answer was
+		// lost. The later ones go over the other family too, a second
+		// path through a lossy link (Wi-Fi loses each frame on its own).
+		// At 10 % loss a query or its answer is lost 19 % of the time,
+		// four in a row 0.13 % of the time: a browser of a dozen
+		// services would drop a live one about every two hours.
+		if e.step > 1 {
+			q.requestRefreshOn(e, famKey{ifIndex: e.key.ifIndex, v6: !e.v6})
+		}
 	}
 	q.scheduleEntry(e)
 }
