@@ -79,18 +79,57 @@ func (q *querier) poofCount(e *cacheEntry, now time.Time) {
 	}
 	p.n++
 	if p.n >= poofQueries {
-		p.task = q.c.after(poofWindow, func() {
-			p.task = nil
-			q.dropEntry(e)
-			q.settle()
-		})
 		// Reconfirm before the record goes, as mDNSResponder does: ask
 		// for it ourselves, without it among our known answers. A
 		// reflector (Avahi's enable-reflector) forwards queries from
 		// another link without their known answers, and the answers
 		// there were suppressed by them: silence here proves nothing.
 		// Through the reflector our own question is answered.
-		q.reconfirm(e, p.task, 1)
+		q.condemn(e)
+	}
+}
+
+// condemn flushes e poofWindow from now unless it is heard again
+// meanwhile, and reconfirms it if a browse needs it.
+func (q *querier) condemn(e *cacheEntry) {
+	p := e.poof
+	if p == nil {
+		p = &poofState{}
+		e.poof = p
+	}
+	if p.task != nil {
+		return
+	}
+	p.task = q.c.after(poofWindow, func() {
+		p.task = nil
+		q.dropEntry(e)
+		q.settle()
+	})
+	q.reconfirm(e, p.task, 1)
+}
+
+// staleInstance applies RFC 6762 §10.4 when a watched instance's SRV
+// record expired without a goodbye: the PTR naming the instance, and its
+// TXT, are stale (a crashed publisher, a device unplugged), but live 75
+// minutes; they are reconfirmed, and flushed within 10 s when nobody
+// answers. Without it a browser's cache keeps every crashed instance's PTR
+// and TXT for 75 minutes.
+func (q *querier) staleInstance(srv *cacheEntry) {
+	name := srv.key.name
+	if !q.watched(name) {
+		return
+	}
+	for _, e := range q.cache.lookup(cacheKey{ifIndex: srv.key.ifIndex, name: name, typ: dns.TypeTXT}) {
+		q.condemn(e)
+	}
+	idx := dns.Split(name)
+	if len(idx) < 2 {
+		return
+	}
+	for _, e := range q.cache.lookup(cacheKey{ifIndex: srv.key.ifIndex, name: name[idx[1]:], typ: dns.TypePTR}) {
+		if p, ok := e.rr.(*dns.PTR); ok && canonical(p.Ptr) == name {
+			q.condemn(e)
+		}
 	}
 }
 

@@ -152,6 +152,11 @@ func (q *querier) entryDue(e *cacheEntry) {
 	e.task = nil
 	if e.step >= len(refreshSteps) {
 		q.dropEntry(e)
+		// An SRV record that ran out its TTL (no goodbye, no flush):
+		// its publisher is gone without a word.
+		if e.key.typ == dns.TypeSRV && !e.expires.Before(e.received.Add(e.ttl)) {
+			q.staleInstance(e)
+		}
 		q.settle()
 		return
 	}

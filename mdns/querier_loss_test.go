@@ -138,3 +138,78 @@ func offsets(ds []time.Duration, from time.Duration) []time.Duration {
 	}
 	return out
 }
+
+// RFC 6762 §10.4: when an instance's SRV record runs out its TTL (the
+// publisher crashed), its PTR and TXT, which would live 75 minutes, are
+// asked for again and flushed 10 s later when nobody answers; a publisher
+// that answers keeps them. A goodbye asks nothing more.
+func TestCacheStaleInstanceReconfirmed(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		answer  bool
+		goodbye bool
+	}{{name: "crashed"}, {name: "answers", answer: true}, {name: "goodbye", goodbye: true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				e := newQEnv(t, mdns.Config{})
+				r := e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
+				mdnstest.Advance(time.Second)
+				rrs := qService("A", 80, 4500)
+				rrs[1] = qSRV("A._http._tcp.local.", "web.local.", 80, 100) // SRV lives 100 s
+				at := time.Since(e.start)
+				e.respond(qPeer4, rrs...)
+				var gone time.Duration // when the goodbye took effect
+				if tc.goodbye {
+					mdnstest.Advance(10 * time.Second)
+					bye := qService("A", 80, 0)
+					e.respond(qPeer4, bye[:3]...)
+					gone = time.Since(e.start) + time.Second
+				}
+				mdnstest.Advance(100*time.Second - (time.Since(e.start) - at))
+				expired := time.Since(e.start)
+				if tc.goodbye {
+					expired = gone
+				}
+				if tc.answer {
+					mdnstest.Advance(4 * time.Second)
+					e.respond(qPeer4, qPTR("_http._tcp.local.", "A._http._tcp.local.", 4500), qTXT("A._http._tcp.local.", 4500, "v=1"))
+				}
+				mdnstest.Advance(20 * time.Second)
+				n, _ := e.c.CacheSize()
+				ptrQs, _ := askedOn(e, "_http._tcp.local.", dns.TypePTR)
+				txtQs, _ := askedOn(e, "A._http._tcp.local.", dns.TypeTXT)
+				after := func(qs []time.Duration) (n int) {
+					for _, q := range qs {
+						if q >= expired && q < expired+10*time.Second {
+							n++
+						}
+					}
+					return n
+				}
+				switch {
+				case tc.goodbye:
+					// The browse's own PTR query may fall in the window
+					// (its interval doubles from 1 s); no reconfirmation.
+					if after(ptrQs) > 1 || after(txtQs) > 0 {
+						t.Errorf("after a goodbye: %d PTR and %d TXT queries, want no reconfirmation", after(ptrQs), after(txtQs))
+					}
+				case tc.answer:
+					if n < 2 {
+						t.Errorf("answered: %d records cached, want the PTR and TXT kept", n)
+					}
+				default:
+					// the A record (TTL 4500 here) stays; PTR and TXT go.
+					if n != 1 {
+						t.Errorf("crashed: %d records cached 20 s after the SRV expired, want 1 (the A record)", n)
+					}
+					if after(ptrQs) < 3 || after(txtQs) < 3 {
+						t.Errorf("crashed: %d PTR and %d TXT reconfirmations, want 3 each", after(ptrQs), after(txtQs))
+					}
+				}
+				if evs := r.events(); len(evs) != 2 || evs[1].Kind != mdns.EventRemove {
+					t.Errorf("events %v, want add, remove", qKinds(evs))
+				}
+			})
+		})
+	}
+}
