@@ -103,17 +103,21 @@ func (q *querier) condemn(e *cacheEntry) {
 	p.task = q.c.after(poofWindow, func() {
 		p.task = nil
 		q.dropEntry(e)
+		if e.key.typ == dns.TypeSRV {
+			q.staleInstance(e)
+		}
 		q.settle()
 	})
 	q.reconfirm(e, p.task, 1)
 }
 
 // staleInstance applies RFC 6762 §10.4 when a watched instance's SRV
-// record expired without a goodbye: the PTR naming the instance, and its
-// TXT, are stale (a crashed publisher, a device unplugged), but live 75
-// minutes; they are reconfirmed, and flushed within 10 s when nobody
-// answers. Without it a browser's cache keeps every crashed instance's PTR
-// and TXT for 75 minutes.
+// record went without a goodbye (it expired, or POOF flushed it because
+// other browsers' refreshes of it went unanswered): the PTR naming the
+// instance, and its TXT, are stale (a crashed publisher, a device
+// unplugged), but live 75 minutes; they are reconfirmed, and flushed
+// within 10 s when nobody answers. Without it a browser's cache keeps
+// every crashed instance's PTR and TXT for 75 minutes.
 func (q *querier) staleInstance(srv *cacheEntry) {
 	name := srv.key.name
 	if !q.watched(name) {

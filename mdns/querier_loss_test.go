@@ -144,11 +144,14 @@ func offsets(ds []time.Duration, from time.Duration) []time.Duration {
 // asked for again and flushed 10 s later when nobody answers; a publisher
 // that answers keeps them. A goodbye asks nothing more.
 func TestCacheStaleInstanceReconfirmed(t *testing.T) {
+	srvQuery := new(dns.Msg)
+	srvQuery.Question = []dns.Question{{Name: "A._http._tcp.local.", Qtype: dns.TypeSRV, Qclass: dns.ClassINET}}
 	for _, tc := range []struct {
 		name    string
 		answer  bool
 		goodbye bool
-	}{{name: "crashed"}, {name: "answers", answer: true}, {name: "goodbye", goodbye: true}} {
+		poof    bool // another browser's refreshes go unanswered first
+	}{{name: "crashed"}, {name: "answers", answer: true}, {name: "goodbye", goodbye: true}, {name: "poof", poof: true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				e := newQEnv(t, mdns.Config{})
@@ -165,8 +168,19 @@ func TestCacheStaleInstanceReconfirmed(t *testing.T) {
 					e.respond(qPeer4, bye[:3]...)
 					gone = time.Since(e.start) + time.Second
 				}
+				if tc.poof {
+					// Another browser's refreshes at 80 and 85 % of the
+					// SRV's TTL: POOF flushes it 10 s after the second.
+					mdnstest.Advance(80*time.Second - (time.Since(e.start) - at))
+					e.inject(qOther4, srvQuery)
+					mdnstest.Advance(5 * time.Second)
+					e.inject(qOther4, srvQuery)
+				}
 				mdnstest.Advance(100*time.Second - (time.Since(e.start) - at))
 				expired := time.Since(e.start)
+				if tc.poof {
+					expired -= 5 * time.Second // the flush, at 95 s
+				}
 				if tc.goodbye {
 					expired = gone
 				}
