@@ -64,7 +64,7 @@ func TestLANLossy(t *testing.T) {
 
 		finals := map[int][]string{}
 		for b, tl := range tails {
-			evs, final := browseEvents(t, tl.close(), b)
+			evs, final := browseEvents(tl.close(), b)
 			rec.events = append(rec.events, evs...)
 			finals[b] = final
 		}
@@ -142,8 +142,7 @@ func pct(a, b int64) float64 {
 
 // browseEvents turns browser b's `mdns-browse --watch --json` lines into
 // events, and returns the instances it shows at the end, sorted.
-func browseEvents(t *testing.T, ls []stamped, b int) ([]browseEvent, []string) {
-	t.Helper()
+func browseEvents(ls []stamped, b int) ([]browseEvent, []string) {
 	shown := map[string]bool{}
 	var out []browseEvent
 	for _, p := range parse(ls) {

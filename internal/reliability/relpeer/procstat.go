@@ -7,7 +7,9 @@ import (
 	"strings"
 )
 
-// procSample is what the process costs now.
+// procSample is what the process costs now. HeapKB is the live heap: it
+// is read right after a garbage collection, so that two samples compare
+// what the process holds, not when the collector last ran.
 type procSample struct {
 	RSSKB      int     `json:"rssKB"`
 	HeapKB     uint64  `json:"heapKB"`
@@ -16,6 +18,7 @@ type procSample struct {
 }
 
 func sampleProc() procSample {
+	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return procSample{RSSKB: vmRSS(), HeapKB: ms.HeapAlloc >> 10, Goroutines: runtime.NumGoroutine(), CPUSeconds: cpuSeconds()}
