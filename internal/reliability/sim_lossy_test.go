@@ -20,6 +20,9 @@ type lossyNetwork struct {
 	*mdnstest.Host
 	rate float64
 	seed uint64
+	// lost, when set, is told of every datagram the host loses (for
+	// diagnosis).
+	lost func(host string, data []byte)
 }
 
 func (n *lossyNetwork) ListenPacket(network string, port int) (mdns.PacketConn, error) {
@@ -27,7 +30,7 @@ func (n *lossyNetwork) ListenPacket(network string, port int) (mdns.PacketConn, 
 	if err != nil {
 		return nil, err
 	}
-	return &lossyConn{PacketConn: pc, net: n, rng: rand.New(rand.NewPCG(n.seed, uint64(len(network))))}, nil
+	return &lossyConn{PacketConn: pc, net: n, rng: rand.New(rand.NewPCG(n.seed, uint64(network[len(network)-1])))}, nil
 }
 
 type lossyConn struct {
@@ -42,6 +45,10 @@ func (c *lossyConn) ReadFrom(b []byte) (int, mdns.PacketInfo, error) {
 		n, info, err := c.PacketConn.ReadFrom(b)
 		if err != nil || c.own(info.Src.Addr()) || !c.lose() {
 			return n, info, err
+		}
+		if c.net.lost != nil {
+			name, _ := c.net.Hostname()
+			c.net.lost(name, b[:n])
 		}
 	}
 }

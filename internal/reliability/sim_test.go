@@ -38,8 +38,10 @@ type simConfig struct {
 	// loseGoodbyes is the share of withdrawals whose goodbyes the link
 	// drops (all of them, both copies).
 	loseGoodbyes float64
-	// tap, when set, sees every packet on the link (for diagnosis).
-	tap func(mdnstest.Packet)
+	// tap, when set, sees every packet on the link, and lost every
+	// datagram a host lost on receipt (for diagnosis).
+	tap  func(mdnstest.Packet)
+	lost func(host string, data []byte)
 }
 
 // runSim runs cfg inside the caller's synctest bubble.
@@ -74,7 +76,7 @@ func runSim(t *testing.T, cfg simConfig) *runRecord {
 		h := link.AddHost(name)
 		var nw mdns.Network = h
 		if cfg.rxLoss > 0 {
-			nw = &lossyNetwork{Host: h, rate: cfg.rxLoss, seed: cfg.seed<<16 + uint64(i)}
+			nw = &lossyNetwork{Host: h, rate: cfg.rxLoss, seed: cfg.seed<<16 + uint64(i), lost: cfg.lost}
 		}
 		c, err := mdns.Listen(mdns.Config{Network: nw, Rand: rand.New(rand.NewPCG(cfg.seed, uint64(i)))})
 		if err != nil {
