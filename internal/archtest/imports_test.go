@@ -29,10 +29,10 @@ var allowedOurs = map[string][]string{
 	"internal/floodpeer": {},
 	"internal/scalepeer": {"mdns"},
 	// Reliability on lossy links, under churn, floods and flaps, and over
-	// long runs; its DNS reader/writer for captures and the flood peer.
+	// long runs; its DNS reader for captures and its browser/churn peer.
 	"internal/reliability":         {"mdns", "mdns/mdnstest", "domains", "txt", "internal/testlan", "internal/reliability/dnswire"},
 	"internal/reliability/dnswire": {},
-	"internal/reliability/relpeer": {"mdns", "internal/reliability/dnswire"},
+	"internal/reliability/relpeer": {"mdns"},
 }
 
 // Only package mdns may touch the DNS wire and the socket layer.

@@ -1,9 +1,8 @@
-// Package dnswire reads and writes just enough of the DNS message format
-// (RFC 1035 §4.1) for mdnskit's reliability harness: it decodes captured
-// mDNS packets into records to count them, and builds the spoofed
-// announcements and queries of the flood peer. Only package mdns may use a
-// DNS library (internal/archtest); this is a test tool, not a second
-// implementation of the protocol.
+// Package dnswire reads just enough of the DNS message format (RFC 1035
+// §4.1) for mdnskit's reliability harness: it decodes captured mDNS
+// packets into records, to count what a responder multicast and to spot
+// goodbyes. Only package mdns may use a DNS library (internal/archtest);
+// this is a test tool, not a second implementation of the protocol.
 //
 // Parse treats its input as hostile, as everything read off a network
 // is: it never reads past the buffer, follows at most maxPointers

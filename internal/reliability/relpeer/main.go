@@ -4,8 +4,6 @@
 //
 //	relpeer browse -type _t._tcp [-type ...] [-stats 1s] [-iface IF]
 //	relpeer churn  -type _t._tcp -cycles N [-workers W] [-hold D] [-prefix P]
-//	relpeer flood  [-announce N] [-announce-rate R] [-query NAME ...] [-query-rate Q]
-//	               [-duration D] [-iface IF] [-spoof PREFIX]
 //
 // browse is mdns-browse --watch with a window into the process: besides
 // one JSON line per event it prints, every -stats interval, the Conn's
@@ -18,12 +16,7 @@
 // held for a random time up to -hold, then withdrawn with goodbyes. It
 // prints every registration and withdrawal and a summary.
 //
-// flood is a hostile host: -announce distinct spoofed service instances
-// (PTR, SRV, TXT, A), each from a random source address of -spoof (so
-// that they pass the on-link check, RFC 6762 §11), at -announce-rate,
-// and QM queries for the -query names at -query-rate, for at most
-// -duration. The spoofed packets are written with a raw IPv4 socket. It
-// is bounded in count (1,000,000 announcements) and time (120 s).
+// Floods come from internal/floodpeer.
 //
 // Every line carries "t", the Unix time in seconds, so that the harness
 // can line up the lines of different processes.
@@ -52,7 +45,7 @@ func main() {
 
 func run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: relpeer browse|churn|flood [flags]")
+		return errors.New("usage: relpeer browse|churn [flags]")
 	}
 	out := &lines{enc: json.NewEncoder(os.Stdout)}
 	switch args[0] {
@@ -60,8 +53,6 @@ func run(ctx context.Context, args []string) error {
 		return browse(ctx, args[1:], out)
 	case "churn":
 		return churn(ctx, args[1:], out)
-	case "flood":
-		return flood(ctx, args[1:], out)
 	}
 	return fmt.Errorf("unknown mode %q", args[0])
 }

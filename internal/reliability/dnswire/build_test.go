@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// Builder assembles a message, uncompressed.
+// Builder assembles a message, uncompressed, for the tests.
 type Builder struct {
 	flags    uint16
 	q        [][]byte
