@@ -122,12 +122,22 @@ func (r *responder) sendMC(ifr *ifResp, v6 bool, answers []*prr, extra func([]*p
 			m.answers = r.ownGoodbye(ifr, g, o)
 		}
 		if extra != nil {
-			// Additional records go with the answer whenever they were
-			// last multicast: a querier that just started has not heard
-			// them, and gets the whole instance in one message. They
-			// count as multicast (RFC 6762 §6), so an announcement or an
-			// answer within the next second leaves them out.
+			// RFC 6762 §6: an additional record is multicast too, so one
+			// multicast here within the last second waits that second out
+			// like an answer: else each question whose answer carries it
+			// (PTR, SRV, TXT, A, ANY...) multicasts it again, and a flood
+			// of questions makes us repeat a record several times a
+			// second. A querier that started since asks for what it
+			// misses, and gets it by unicast at once (answer). go-micro's
+			// parser needs each instance whole in one message: its
+			// own-message groups keep theirs.
 			ex, with := extra(g)
+			if groupOwner(g) == nil {
+				ex, with = keepExtras(ex, with, func(p *prr) bool {
+					last, ok := lm[p.id]
+					return !ok || now.Sub(last) >= recordRateLimit
+				})
+			}
 			m.additional, m.with = o.rrs(ex), with
 			extras = append(extras, ex...)
 		}
@@ -140,6 +150,32 @@ func (r *responder) sendMC(ifr *ifResp, v6 bool, answers []*prr, extra func([]*p
 			lm[p.id] = now
 		}
 	}
+}
+
+// keepExtras keeps the additional records keep accepts, their pairing
+// with the answers (with[i]: indexes in ex) renumbered.
+func keepExtras(ex []*prr, with [][]int, keep func(*prr) bool) ([]*prr, [][]int) {
+	renum := make([]int, len(ex))
+	var out []*prr
+	for j, p := range ex {
+		renum[j] = -1
+		if keep(p) {
+			renum[j] = len(out)
+			out = append(out, p)
+		}
+	}
+	if with == nil {
+		return out, nil
+	}
+	w := make([][]int, len(with))
+	for i, js := range with {
+		for _, j := range js {
+			if renum[j] >= 0 {
+				w[i] = append(w[i], renum[j])
+			}
+		}
+	}
+	return out, w
 }
 
 // announceDelay is the wait before announcement n+1 (n counts from 0):

@@ -57,10 +57,29 @@ func TestResponderUniqueAtOnceSharedDelayed(t *testing.T) {
 				t.Errorf("response header: AA=%v id=%d questions=%d dst=%v", w.m.Authoritative, w.m.Id, len(w.m.Question), w.Dst)
 			}
 		}
-		// RFC 6763 §12.1: a PTR answer brings SRV, TXT and addresses.
+		// RFC 6763 §12.1: a PTR answer brings SRV, TXT and addresses —
+		// but not those multicast here within the last second (RFC 6762
+		// §6): the SRV and its addresses went with the SRV answer.
+		if findRR(ws[1].m.Extra, "", dns.TypeTXT) == nil {
+			t.Error("PTR answer lacks an additional TXT")
+		}
+		for _, typ := range []uint16{dns.TypeSRV, dns.TypeA, dns.TypeAAAA} {
+			if findRR(ws[1].m.Extra, "", typ) != nil {
+				t.Errorf("PTR answer repeats the %s multicast 200 ms before", dns.TypeToString[typ])
+			}
+		}
+		// A second later, the whole instance again.
+		mdnstest.Advance(time.Second)
+		t2 := time.Now()
+		inject(t, link, peer4, group4, query(q(typName, dns.TypePTR)))
+		mdnstest.Advance(200 * time.Millisecond)
+		ws2 := responses(sent(t, link, "h1", t2))
+		if len(ws2) != 1 {
+			t.Fatalf("a second later: %d responses, want 1", len(ws2))
+		}
 		for _, typ := range []uint16{dns.TypeSRV, dns.TypeTXT, dns.TypeA, dns.TypeAAAA} {
-			if findRR(ws[1].m.Extra, "", typ) == nil {
-				t.Errorf("PTR answer lacks an additional %s", dns.TypeToString[typ])
+			if findRR(ws2[0].m.Extra, "", typ) == nil {
+				t.Errorf("a second later, the PTR answer lacks an additional %s", dns.TypeToString[typ])
 			}
 		}
 		// RFC 6762 §10.2: cache-flush on unique records only.

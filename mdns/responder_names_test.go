@@ -143,8 +143,12 @@ func TestRegisterOtherDomainOwnMessages(t *testing.T) {
 			for k := range instances {
 				seen[k] = true
 			}
-			if findRR(w.m.Answer, "", dns.TypeSRV) != nil && findRR(w.m.Extra, "h1.local.", dns.TypeA) == nil {
-				t.Errorf("message without the host address")
+			// go-micro's parser needs the address in each instance's own
+			// message; a plain instance's answer leaves out an address
+			// multicast within the last second (RFC 6762 §6).
+			own := instances["node-1.greeter.micro."] || instances["node-2.greeter.micro."]
+			if own && findRR(w.m.Answer, "", dns.TypeSRV) != nil && findRR(w.m.Extra, "h1.local.", dns.TypeA) == nil {
+				t.Errorf("an OwnMessages message without the host address")
 			}
 		}
 		if len(seen) != 3 {
