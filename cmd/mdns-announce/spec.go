@@ -113,19 +113,11 @@ func (s *spec) check(o *options) error {
 	return err
 }
 
-// parseTXT reads k=v, k= and k attributes, and checks them as Encode
-// would (RFC 6763 §6.4), naming the key of a bad one.
+// parseTXT reads k=v, k= and k attributes (txt.Parse), naming the
+// attribute and key of a bad one.
 func parseTXT(list []string) (txt.Attrs, error) {
-	attrs := make(txt.Attrs, 0, len(list))
-	for _, kv := range list {
-		k, v, hasValue := strings.Cut(kv, "=")
-		a := txt.Attr{Key: k}
-		if hasValue {
-			a.Value = []byte(v)
-		}
-		attrs = append(attrs, a)
-	}
-	if _, err := txt.Encode(attrs); err != nil {
+	attrs, err := txt.Parse(list...)
+	if err != nil {
 		var ke *txt.KeyError
 		if errors.As(err, &ke) {
 			return nil, fmt.Errorf("invalid TXT attribute %q (key %q): %s", list[ke.Index], ke.Key, ke.Reason)
@@ -143,8 +135,8 @@ func (s *spec) metadata() map[string]string {
 	}
 	m := make(map[string]string, len(s.TXT))
 	for _, kv := range s.TXT {
-		k, v, _ := strings.Cut(kv, "=")
-		m[k] = v
+		a := txt.ParseAttr(kv)
+		m[a.Key] = string(a.Value)
 	}
 	return m
 }
