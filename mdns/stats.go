@@ -24,6 +24,7 @@ type Stats struct {
 	Conflicts      uint64 // names lost to other hosts (probe or late conflict)
 	HostDeferrals  uint64 // times the host name was left to this machine's own responder on an interface
 	CacheEvictions uint64 // cache entries evicted because the cache was full
+	JoinFailures   uint64 // failed joins of the mDNS group on an interface (Config.Warn)
 }
 
 type counters struct {
@@ -32,6 +33,7 @@ type counters struct {
 	queueFull, unknownIf, skippedRecords                   atomic.Uint64
 	queries, responses, conflicts, evictions               atomic.Uint64
 	hostDeferrals                                          atomic.Uint64
+	joinFailures                                           atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
@@ -53,5 +55,6 @@ func (c *counters) snapshot() Stats {
 		Conflicts:        c.conflicts.Load(),
 		HostDeferrals:    c.hostDeferrals.Load(),
 		CacheEvictions:   c.evictions.Load(),
+		JoinFailures:     c.joinFailures.Load(),
 	}
 }
