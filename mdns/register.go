@@ -37,7 +37,39 @@ type Registration struct {
 // another host holds it (unless s.NoRename), announces it, and returns
 // once it is established. The returned Registration reports the final
 // name. If ctx ends first, the registration is withdrawn.
+//
+// Register is Publish followed by Wait. To register many services, call
+// Publish for each and wait afterwards: they are probed together.
 func (c *Conn) Register(ctx context.Context, s Service) (*Registration, error) {
+	g, err := c.publish(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	if err := g.Wait(ctx); err != nil {
+		if ctx.Err() != nil && err == ctx.Err() {
+			c.do(context.Background(), func() { c.resp.withdraw(g, nil) })
+		}
+		return nil, err
+	}
+	return g, nil
+}
+
+// Publish starts publishing s and returns without waiting: the probes and
+// announcements of RFC 6762 §8 go on in the Conn's own goroutine, together
+// for everything published at about the same time. Ready is closed once
+// the registration is established or has failed (Err says which); Wait
+// waits for it. Until then the name may still change (a conflict) and
+// the service is not answered for. Withdraw it with Deregister.
+//
+// Publishing a thousand services this way takes a thousand calls and no
+// goroutine of the caller's; they are established about as fast as one.
+func (c *Conn) Publish(s Service) (*Registration, error) {
+	return c.publish(context.Background(), s)
+}
+
+// publish validates s and hands it to the loop; ctx bounds only the hand
+// over.
+func (c *Conn) publish(ctx context.Context, s Service) (*Registration, error) {
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
@@ -52,22 +84,34 @@ func (c *Conn) Register(ctx context.Context, s Service) (*Registration, error) {
 	if err != nil {
 		return nil, err
 	}
+	return g, nil
+}
+
+// Ready is closed once the registration is established (probed and
+// announced on its interfaces) or has failed; Err tells which.
+func (g *Registration) Ready() <-chan struct{} { return g.ready }
+
+// Wait waits until the registration is established, and returns nil, or
+// until it fails, and returns Err. When ctx ends first it returns
+// ctx.Err() and the registration carries on; when the Conn closes first,
+// ErrClosed.
+func (g *Registration) Wait(ctx context.Context) error {
 	select {
 	case <-g.ready:
-	case <-c.loopDone:
-		return nil, ErrClosed
+	case <-g.c.loopDone:
+		select {
+		case <-g.ready:
+		default:
+			return ErrClosed
+		}
 	case <-ctx.Done():
 		select {
 		case <-g.ready:
 		default:
-			c.do(context.Background(), func() { c.resp.withdraw(g, nil) })
-			return nil, ctx.Err()
+			return ctx.Err()
 		}
 	}
-	if err := g.Err(); err != nil {
-		return nil, err
-	}
-	return g, nil
+	return g.Err()
 }
 
 // Instance returns the current instance name (raw UTF-8).
