@@ -226,25 +226,5 @@ func (c *Conn) LookupHost(ctx context.Context, host string) ([]netip.Addr, error
 // run starts b on the loop, hands its events to fn on the calling
 // goroutine until ctx is done, fn fails or the Conn closes, and stops b.
 func (c *Conn) run(ctx context.Context, b *browser, fn func(event) error) error {
-	if err := c.do(ctx, b.start); err != nil {
-		return err
-	}
-	defer c.do(context.Background(), b.stop) // ErrClosed once the loop is gone: nothing to stop
-	for {
-		for _, ev := range b.out.drain() {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			if err := fn(ev); err != nil {
-				return err
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-c.loopDone:
-			return ErrClosed
-		case <-b.out.wake:
-		}
-	}
+	return c.runAll(ctx, []*browser{b}, fn)
 }
