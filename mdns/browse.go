@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"net/netip"
 	"strings"
 )
 
@@ -191,36 +190,6 @@ func (c *Conn) BrowseTypes(ctx context.Context, domain string, fn func(TypeEvent
 	b.ptrName = dottedName(servicesName + "." + d)
 	b.ptr = canonical(b.ptrName)
 	return c.run(ctx, b, func(ev event) error { return fn(ev.types) })
-}
-
-// LookupHost returns the addresses of a host name such as "h1.local" (a
-// name without a dot gets ".local"), IPv4 first, IPv6 link-local ones with
-// their zone. When ctx ends first, the error wraps both ErrNotFound and
-// ctx.Err().
-func (c *Conn) LookupHost(ctx context.Context, host string) ([]netip.Addr, error) {
-	h := strings.TrimSuffix(host, ".")
-	if !strings.Contains(h, ".") {
-		h += ".local"
-	}
-	if _, err := splitName(h); err != nil || h == "" {
-		return nil, fmt.Errorf("%w: host name %q", ErrInvalidName, host)
-	}
-	b := newBrowser(c.qr, browseHost)
-	b.hostName = dottedName(h)
-	b.host = canonical(b.hostName)
-	var got []netip.Addr
-	errFound := errors.New("found")
-	err := c.run(ctx, b, func(ev event) error {
-		got = ev.entry.Addrs
-		return errFound
-	})
-	switch {
-	case err == errFound:
-		return got, nil
-	case ctx.Err() != nil && err == ctx.Err():
-		return nil, fmt.Errorf("mdns: lookup %q: %w: %w", host, ErrNotFound, err)
-	}
-	return nil, err
 }
 
 // run starts b on the loop, hands its events to fn on the calling

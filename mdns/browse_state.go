@@ -34,9 +34,11 @@ type browser struct {
 	dirtyInsts map[*instance]bool
 	types      map[string]TypeEvent
 
-	hostAsking map[askKey]string
-	hostKnown  []netip.Addr
-	hostDirty  bool
+	hostAsking   map[askKey]string
+	hostKnown    []netip.Addr
+	hostComplete bool // both address types known or denied
+	hostDirty    bool
+	addrZone     string // browseAddr: only answers heard on this interface
 }
 
 type browseKind int
@@ -46,6 +48,7 @@ const (
 	browseResolve
 	browseTypes
 	browseHost
+	browseAddr // LookupAddr: host and hostName hold the reverse-mapping name
 )
 
 // instance is a service instance a browser follows.
@@ -83,7 +86,7 @@ func (b *browser) start() {
 		inst := b.addInstance(canonical(b.resolveName), b.resolveName, b.resolveL)
 		inst.pinned, inst.present = true, true
 		b.dirtyInsts[inst] = true
-	case browseHost:
+	case browseHost, browseAddr:
 		q.watch(b, b.host)
 		b.hostDirty = true
 	}
@@ -98,7 +101,7 @@ func (b *browser) stop() {
 	case browseInstances, browseTypes:
 		q.unwatch(b, b.ptr)
 		q.unask(b.ptrName, dns.TypePTR)
-	case browseHost:
+	case browseHost, browseAddr:
 		q.unwatch(b, b.host)
 		b.setAsking(b.hostAsking, nil)
 	}
@@ -130,6 +133,9 @@ func (b *browser) settle() {
 		return
 	case browseHost:
 		b.settleHost()
+		return
+	case browseAddr:
+		b.settleAddr()
 		return
 	}
 	if b.ptrDirty {
@@ -351,14 +357,25 @@ func (b *browser) settleHost() {
 	b.hostDirty = false
 	addrs := b.q.hostAddrs(b.host)
 	want := make(map[askKey]string)
-	if len(addrs) == 0 {
-		want[everywhere(b.host, dns.TypeA)] = b.hostName
-		want[everywhere(b.host, dns.TypeAAAA)] = b.hostName
+	complete := true
+	for _, typ := range []uint16{dns.TypeA, dns.TypeAAAA} {
+		if !b.q.hostHas(b.host, typ) {
+			// Asked until it comes or the host's NSEC denies it (RFC 6762
+			// §6.1): a responder may send each type over its own family
+			// only, so one answer is not all there is.
+			want[everywhere(b.host, typ)] = b.hostName
+			complete = false
+		}
 	}
 	b.setAsking(b.hostAsking, want)
-	if len(addrs) > 0 && !slices.Equal(addrs, b.hostKnown) {
-		b.hostKnown = addrs
-		b.out.push(b.host, event{kind: EventAdd, entry: ServiceEntry{Host: strings.TrimSuffix(b.hostName, "."), Addrs: addrs}})
+	if len(addrs) > 0 && (!slices.Equal(addrs, b.hostKnown) || complete != b.hostComplete) {
+		kind := EventUpdate
+		if b.hostKnown == nil {
+			kind = EventAdd
+		}
+		b.hostKnown, b.hostComplete = addrs, complete
+		b.out.push(b.host, event{kind: kind, complete: complete,
+			entry: ServiceEntry{Host: strings.TrimSuffix(b.hostName, "."), Addrs: addrs}})
 	}
 }
 
