@@ -293,7 +293,7 @@ func (b *browser) resolve(inst *instance) {
 		s := srv.rr.(*dns.SRV)
 		e := ServiceEntry{
 			Instance: inst.label, Type: b.typ, Domain: b.domain,
-			Host: strings.TrimSuffix(s.Target, "."), Port: s.Port,
+			Host: strings.TrimSuffix(s.Target, "."), Port: s.Port, Priority: s.Priority, Weight: s.Weight,
 			Text: txtStrings(txt.rr.(*dns.TXT)), Addrs: addrs,
 			Ifaces: q.ifacesOf(inst.key, dns.TypeSRV), TTL: srv.remaining(time.Now()),
 			Subtype: b.subtype,
@@ -319,7 +319,7 @@ func (b *browser) resolve(inst *instance) {
 // entryChanged reports a difference worth an update event: host, port,
 // TXT or the address set.
 func entryChanged(a, b *ServiceEntry) bool {
-	return !equalNames(a.Host, b.Host) || a.Port != b.Port ||
+	return !equalNames(a.Host, b.Host) || a.Port != b.Port || a.Priority != b.Priority || a.Weight != b.Weight ||
 		!slices.EqualFunc(a.Text, b.Text, bytes.Equal) || !slices.Equal(a.Addrs, b.Addrs)
 }
 

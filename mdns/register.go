@@ -30,6 +30,11 @@ type Registration struct {
 	instKey  string // canonical instName
 	recs     []*prr
 	isReady  bool
+	// The host the SRV points at (responder_proxy.go): px, a host we
+	// publish for another device, or target, another responder's label;
+	// neither: this machine.
+	px     *proxyHost
+	target string
 }
 
 // Register publishes s: it probes the instance name (and the host name,
@@ -75,6 +80,7 @@ func (c *Conn) publish(ctx context.Context, s Service) (*Registration, error) {
 	}
 	s.Subtypes = slices.Clone(s.Subtypes)
 	s.Text = cloneText(s.Text)
+	s.Addrs = slices.Clone(s.Addrs)
 	g := &Registration{c: c, svc: s, pub: s, changed: make(chan struct{}, 1), ready: make(chan struct{})}
 	g.cl = &claim{reg: g, per: make(map[int]*claimIf)}
 	var err error
@@ -129,6 +135,7 @@ func (g *Registration) Service() Service {
 	s := g.pub
 	s.Subtypes = slices.Clone(s.Subtypes)
 	s.Text = cloneText(s.Text)
+	s.Addrs = slices.Clone(s.Addrs)
 	return s
 }
 
@@ -251,7 +258,10 @@ func (r *responder) add(g *Registration) error {
 		}
 		g.setInstance(nextInstanceName(g.svc.Instance))
 	}
-	first := len(r.regs) == 0
+	if err := r.bindService(g); err != nil {
+		return err
+	}
+	first := r.targetsOwnHost(g) && !r.ownHostNeeded()
 	r.regs = append(r.regs, g)
 	r.rename(g, g.svc.Instance)
 	if first {
