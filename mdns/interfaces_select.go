@@ -55,12 +55,15 @@ func (c *Conn) excluded(name string) bool { return matchAny(c.cfg.ExcludeInterfa
 func (c *Conn) noInterfaceError() error {
 	var but string
 	if len(c.cfg.ExcludeInterfaces) > 0 {
-		but = fmt.Sprintf(" (excluding %v)", c.cfg.ExcludeInterfaces)
+		but = fmt.Sprintf(" and not excluded by %v", c.cfg.ExcludeInterfaces)
 	}
 	if len(c.cfg.Interfaces) > 0 {
 		return fmt.Errorf("%w: no interface matching %v is up and multicast-capable with an address%s", ErrNoInterface, c.cfg.Interfaces, but)
 	}
-	return fmt.Errorf("%w: no interface is up, multicast-capable and addressed%s, and the loopback interface is down too", ErrNoInterface, but)
+	if but != "" {
+		return fmt.Errorf("%w: no interface, loopback included, is up, multicast-capable and addressed%s", ErrNoInterface, but)
+	}
+	return fmt.Errorf("%w: no interface is up, multicast-capable and addressed, and the loopback interface is down too", ErrNoInterface)
 }
 
 // A JoinError reports that the mDNS group of one family could not be

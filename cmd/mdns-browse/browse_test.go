@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/mdnskit/mdnskit/internal/cli"
 	"github.com/mdnskit/mdnskit/internal/cli/clitest"
@@ -40,20 +41,6 @@ func TestLiveView(t *testing.T) {
 	})
 }
 
-// avahi-browse -p escaping, checked against what avahi 0.8 printed for the
-// same data (avahi-publish -s 'My Web.x\y' with TXT q="x\y and bin=é).
-func TestAvahiEscaping(t *testing.T) {
-	if got, want := avahiLabel(`My Web.x\y;é`), `My\032Web\.x\\y\059\195\169`; got != want {
-		t.Errorf("avahiLabel = %s, want %s", got, want)
-	}
-	if got, want := avahiTXT([][]byte{[]byte("e="), []byte("flag"), []byte("bin=\xc3\xa9"), []byte(`q="x\y`), {}}), `"e=" "flag" "bin=\195\169" "q=\"x\\y"`; got != want {
-		t.Errorf("avahiTXT = %s, want %s", got, want)
-	}
-	if got := avahiTXT([][]byte{{}}); got != "" {
-		t.Errorf("empty TXT record = %q, want nothing, as avahi", got)
-	}
-}
-
 func TestHelpAndVersion(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := runWith(context.Background(), []string{"-h"}, &out, &errb, env{}); code != 0 || out.String() != usage || errb.Len() != 0 {
@@ -68,5 +55,36 @@ func TestHelpAndVersion(t *testing.T) {
 		if !strings.Contains(usage, f) {
 			t.Errorf("usage does not mention %s", f)
 		}
+	}
+}
+
+// issue 14: --until-idle ends when the link is quiet, not at a guessed
+// timeout: on the virtual clock, a browse of every type ends well within
+// the 3 s default, and one that hears nothing after 1.25 s.
+func TestUntilIdleTiming(t *testing.T) {
+	for _, c := range []struct {
+		args     []string
+		min, max time.Duration
+	}{
+		{[]string{"--until-idle"}, 500 * time.Millisecond, 3 * time.Second},
+		{[]string{"--until-idle", "--service", "_http._tcp"}, 500 * time.Millisecond, 1500 * time.Millisecond},
+		{[]string{"--until-idle", "--service", "_none._tcp"}, 1250 * time.Millisecond, 1250 * time.Millisecond},
+	} {
+		synctest.Test(t, func(t *testing.T) {
+			link := mdnstest.NewLink(mdnstest.LinkConfig{})
+			h1, h2 := link.AddHost("h1"), link.AddHost("h2")
+			stop := lanWorld(t, link, h1)
+			start := time.Now()
+			_, stderr, code := runCase(clitest.Case{Args: c.args}, h2, false)
+			took := time.Since(start)
+			stop()
+			h1.Close()
+			h2.Close()
+			link.Close()
+			if code != 0 || took < c.min || took > c.max {
+				t.Errorf("%v: exit %d after %v, want between %v and %v; stderr %q", c.args, code, took, c.min, c.max, stderr)
+			}
+			t.Logf("%v: %v", c.args, took)
+		})
 	}
 }
