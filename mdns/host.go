@@ -80,6 +80,13 @@ func hostAddrKey(addrs []netip.Addr) string {
 	return strings.Join(slices.Compact(s), " ")
 }
 
+// ValidateHost checks a Host as PublishHost does: its name, addresses
+// and TTL.
+func ValidateHost(h Host) error {
+	_, err := h.validate()
+	return err
+}
+
 func (h *Host) validate() (label string, err error) {
 	if label, err = HostLabel(h.Name); err != nil {
 		return "", err

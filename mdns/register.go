@@ -18,9 +18,10 @@ type Registration struct {
 	changed chan struct{} // cap 1
 	ready   chan struct{} // closed once established or failed
 
-	mu  sync.Mutex
-	pub Service // what Service and Instance report
-	err error
+	mu      sync.Mutex
+	pub     Service // what Service and Instance report
+	err     error
+	srvHost string // the SRV target now, for HostName
 
 	// Owned by the loop goroutine.
 	svc      Service
@@ -125,6 +126,16 @@ func (g *Registration) Instance() string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.pub.Instance
+}
+
+// HostName returns the host the service's SRV record points at now,
+// without the trailing dot: "h1.local", or "printer-2.local" for a host
+// published with the service (Service.Addrs) that lost its name to
+// another host; such a rename is reported on Changed.
+func (g *Registration) HostName() string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.srvHost
 }
 
 // Service returns the service as currently published, with its final

@@ -346,6 +346,9 @@ func (r *responder) proxyConflict(p *proxyHost) {
 	r.c.logf("host name %s is taken; now %s", old, p.fqdn())
 	for _, g := range p.regs {
 		r.buildReg(g) // the SRV target changes
+		if g.isReady {
+			g.notify()
+		}
 	}
 	for _, hr := range p.hosts {
 		hr.setName(p.label)

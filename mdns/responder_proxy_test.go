@@ -53,7 +53,7 @@ func TestProxyServiceResolved(t *testing.T) {
 		start := time.Now()
 		pub := listen(t, h1, both)
 		g := register(t, pub, printerSvc())
-		if got := g.Service(); got.Host != "printer" || !slices.Equal(got.Addrs, printerSvc().Addrs) {
+		if got := g.Service(); got.Host != "printer" || !slices.Equal(got.Addrs, printerSvc().Addrs) || g.HostName() != "printer.local" {
 			t.Errorf("Service() = %+v", got)
 		}
 		ps := probes(sent(t, link, "h1", start))
@@ -262,10 +262,12 @@ func TestProxyLateConflictMovesSRV(t *testing.T) {
 			time.Sleep(300 * time.Millisecond)
 			inject(t, link, peer4, group4, m)
 		}
-		select {
-		case <-hr.Changed():
-		case <-time.After(10 * time.Second):
-			t.Fatal("no rename reported")
+		for _, ch := range []<-chan struct{}{hr.Changed(), g.Changed()} {
+			select {
+			case <-ch:
+			case <-time.After(10 * time.Second):
+				t.Fatal("no rename reported")
+			}
 		}
 		if hr.Name() != "printer-2" {
 			t.Fatalf("renamed to %q, want printer-2", hr.Name())
@@ -275,7 +277,7 @@ func TestProxyLateConflictMovesSRV(t *testing.T) {
 		ctx, cancel := contextWithTimeout(5 * time.Second)
 		defer cancel()
 		e, err := c.Resolve(ctx, g.Instance(), "_ipp._tcp", "")
-		if err != nil || e.Host != "printer-2.local" {
+		if err != nil || e.Host != "printer-2.local" || g.HostName() != "printer-2.local" {
 			t.Errorf("after the rename the service resolves to %+v, %v; want printer-2.local", e, err)
 		}
 	})

@@ -83,6 +83,9 @@ func (r *responder) buildReg(g *Registration) {
 	}
 	hostTTL, otherTTL := ttlSeconds(HostTTL), ttlSeconds(OtherTTL)
 	target := r.targetFQDN(g)
+	g.mu.Lock()
+	g.srvHost = strings.TrimSuffix(target, ".")
+	g.mu.Unlock()
 	if s.TTL > 0 {
 		hostTTL, otherTTL = ttlSeconds(s.TTL), ttlSeconds(s.TTL)
 	}
