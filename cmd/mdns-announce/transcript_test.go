@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"math/rand/v2"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,6 +41,10 @@ func takenWorld(t *testing.T, h1 *mdnstest.Host) func() {
 		t.Fatal(err)
 	}
 	if _, err := conn.Register(context.Background(), mdns.Service{Instance: "My Web", Type: "_http._tcp", Port: 80}); err != nil {
+		t.Fatal(err)
+	}
+	// A device h1 publishes for: its name is taken too.
+	if _, err := conn.RegisterHost(context.Background(), mdns.Host{Name: "printer", Addrs: []netip.Addr{netip.MustParseAddr("10.0.0.50")}}); err != nil {
 		t.Fatal(err)
 	}
 	return func() { conn.Close() }
