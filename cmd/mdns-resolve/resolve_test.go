@@ -1,0 +1,39 @@
+package main
+
+import (
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/mdnskit/mdnskit/internal/cli/clitest"
+	"github.com/mdnskit/mdnskit/mdns/mdnstest"
+)
+
+// issue 14: arguments resolve in parallel: three that are never found take
+// one --timeout, not three; found ones return as soon as they are found.
+func TestResolveInParallel(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		took time.Duration
+		exit int
+	}{
+		{[]string{"--timeout", "2s", "a.local", "b.local", "10.0.0.77"}, 2 * time.Second, 4},
+		{[]string{"h1.local", "printer.local", "10.0.0.9"}, 0, 0},
+	} {
+		synctest.Test(t, func(t *testing.T) {
+			link := mdnstest.NewLink(mdnstest.LinkConfig{})
+			h1, h2 := link.AddHost("h1"), link.AddHost("h2")
+			stop := lanWorld(t, h1)
+			start := time.Now()
+			_, stderr, code := runCase(clitest.Case{Args: c.args}, h2)
+			took := time.Since(start)
+			stop()
+			h1.Close()
+			h2.Close()
+			link.Close()
+			if code != c.exit || (c.took > 0 && took != c.took) || (c.took == 0 && took > 500*time.Millisecond) {
+				t.Errorf("%v: exit %d after %v, want %d after %v; stderr %q", c.args, code, took, c.exit, c.took, stderr)
+			}
+		})
+	}
+}
