@@ -140,8 +140,10 @@ func (c *Conn) newInstanceBrowser(q BrowseQuery) (*browser, error) {
 }
 
 // Resolve waits for the instance Instance.Type.Domain to be fully resolved
-// and returns it. When ctx ends first, the error wraps both ErrNotFound and
-// ctx.Err().
+// and returns it, with the addresses of both families when its host has
+// them: as LookupHost, it waits up to 1.25 s after the first address for
+// the other type, unless the host's NSEC denies it. When ctx ends first,
+// the error wraps both ErrNotFound and ctx.Err().
 func (c *Conn) Resolve(ctx context.Context, instance, typ, domain string) (ServiceEntry, error) {
 	if err := ValidateInstance(instance); err != nil {
 		return ServiceEntry{}, err
@@ -157,17 +159,9 @@ func (c *Conn) Resolve(ctx context.Context, instance, typ, domain string) (Servi
 	b := newBrowser(c.qr, browseResolve)
 	b.typ, b.domain = typ, d
 	b.resolveName, b.resolveL = fqdn(dottedName(typ+"."+d), instance), instance
-	var got ServiceEntry
-	errFound := errors.New("found")
-	err = c.run(ctx, b, func(ev event) error {
-		if ev.kind == EventAdd {
-			got = ev.entry
-			return errFound
-		}
-		return nil
-	})
+	got, ok, err := c.runComplete(ctx, b, hostGrace)
 	switch {
-	case err == errFound:
+	case ok:
 		return got, nil
 	case ctx.Err() != nil && err == ctx.Err():
 		return ServiceEntry{}, fmt.Errorf("mdns: resolve %q: %w: %w", instance, ErrNotFound, err)

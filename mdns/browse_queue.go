@@ -22,7 +22,8 @@ type event struct {
 	kind  EventKind
 	entry ServiceEntry
 	types TypeEvent
-	// complete (LookupHost): every address type is known or denied.
+	// complete (LookupHost, Resolve): every address type of the host is
+	// known or denied.
 	complete bool
 	names    []string // LookupAddr: the names an address maps to
 }

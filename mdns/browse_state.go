@@ -298,11 +298,12 @@ func (b *browser) resolve(inst *instance) {
 			Ifaces: q.ifacesOf(inst.key, dns.TypeSRV), TTL: srv.remaining(time.Now()),
 			Subtype: b.subtype,
 		}
+		complete := q.hostHas(host, dns.TypeA) && q.hostHas(host, dns.TypeAAAA) // for Resolve
 		switch {
 		case inst.known == nil:
-			b.out.push(inst.key, event{kind: EventAdd, entry: e})
+			b.out.push(inst.key, event{kind: EventAdd, entry: e, complete: complete})
 		case entryChanged(inst.known, &e):
-			b.out.push(inst.key, event{kind: EventUpdate, entry: e})
+			b.out.push(inst.key, event{kind: EventUpdate, entry: e, complete: complete})
 		}
 		inst.known = &e
 		return

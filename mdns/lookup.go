@@ -12,11 +12,15 @@ import (
 	"github.com/miekg/dns"
 )
 
-// hostGrace is how long LookupHost waits, after the first address of a
-// host, for the other address type: a responder may send A and AAAA
-// records over their own families only (Avahi does by default), in
-// answers to queries that go out up to 100 ms apart (RFC 6762 §5.2).
-const hostGrace = 250 * time.Millisecond
+// hostGrace is how long LookupHost and Resolve wait, after the first
+// address of a host, for the other address type. A responder may send A
+// and AAAA records over their own families only (Avahi does by default),
+// and one that multicast a record less than a second ago sends it again
+// only when that second is over (RFC 6762 §6): the query asked again
+// after a second (§5.2) gets it. A host that has one family only and says
+// so with an NSEC (RFC 6762 §6.1; mdnskit does, Avahi does not) costs no
+// wait.
+const hostGrace = 1250 * time.Millisecond
 
 // errGrace ends a lookup whose grace period is over.
 var errGrace = errors.New("grace period over")
@@ -24,12 +28,18 @@ var errGrace = errors.New("grace period over")
 // LookupHost returns the addresses of a host name such as "h1.local" (a
 // name without a dot gets ".local"), IPv4 first, IPv6 link-local ones with
 // their zone. It returns once both address types are known (or denied by
-// the host's NSEC record, RFC 6762 §6.1), or hostGrace (250 ms) after the
-// first address if the other type does not come; answers in the cache
+// the host's NSEC record, RFC 6762 §6.1), or 1.25 s after the first
+// address if the other type does not come (see hostGrace); answers in the cache
 // count at once, for as long as their TTL. When ctx ends before any
 // address, the error wraps both ErrNotFound and ctx.Err(); when it ends
 // with some, they are returned.
 func (c *Conn) LookupHost(ctx context.Context, host string) ([]netip.Addr, error) {
+	return c.lookupHost(ctx, host, hostGrace)
+}
+
+// lookupHost is LookupHost waiting at most grace for the other address
+// type; with grace 0 the first answer will do (a dialer needs one address).
+func (c *Conn) lookupHost(ctx context.Context, host string, grace time.Duration) ([]netip.Addr, error) {
 	h := strings.TrimSuffix(host, ".")
 	if !strings.Contains(h, ".") {
 		h += ".local"
@@ -40,33 +50,51 @@ func (c *Conn) LookupHost(ctx context.Context, host string) ([]netip.Addr, error
 	b := newBrowser(c.qr, browseHost)
 	b.hostName = dottedName(h)
 	b.host = canonical(b.hostName)
-	var got []netip.Addr
+	got, ok, err := c.runComplete(ctx, b, grace)
+	switch {
+	case ok:
+		return got.Addrs, nil
+	case ctx.Err() != nil && err == ctx.Err():
+		return nil, fmt.Errorf("mdns: lookup %q: %w: %w", host, ErrNotFound, err)
+	}
+	return nil, err
+}
+
+// runComplete runs b until it reports an entry whose host has every
+// address type known or denied, or until grace after its first entry,
+// and returns the latest entry. When ctx ends first, ok says whether an
+// entry came, and err is ctx.Err().
+func (c *Conn) runComplete(ctx context.Context, b *browser, grace time.Duration) (got ServiceEntry, ok bool, err error) {
 	errFound := errors.New("found")
 	inner, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	var grace *time.Timer
+	var timer *time.Timer
 	defer func() {
-		if grace != nil {
-			grace.Stop()
+		if timer != nil {
+			timer.Stop()
 		}
 	}()
-	err := c.run(inner, b, func(ev event) error {
-		got = ev.entry.Addrs
-		if ev.complete {
+	err = c.run(inner, b, func(ev event) error {
+		if ev.kind == EventRemove {
+			ok = false
+			return nil
+		}
+		got, ok = ev.entry, true
+		if ev.complete || grace <= 0 {
 			return errFound
 		}
-		if grace == nil {
-			grace = time.AfterFunc(hostGrace, func() { cancel(errGrace) })
+		if timer == nil {
+			timer = time.AfterFunc(grace, func() { cancel(errGrace) })
 		}
 		return nil
 	})
 	switch {
-	case err == errFound, len(got) > 0 && inner.Err() != nil:
-		return got, nil
-	case ctx.Err() != nil && err == inner.Err():
-		return nil, fmt.Errorf("mdns: lookup %q: %w: %w", host, ErrNotFound, ctx.Err())
+	case err == errFound, ok && inner.Err() != nil:
+		return got, true, nil
+	case err == inner.Err() && ctx.Err() != nil:
+		return got, false, ctx.Err()
 	}
-	return nil, err
+	return got, false, err
 }
 
 // hostHas reports whether the cache holds a record of type typ (A or

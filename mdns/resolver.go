@@ -93,9 +93,10 @@ func (r *Resolver) fallback() *net.Resolver {
 }
 
 // LookupNetIP returns the addresses of host, like net.Resolver's:
-// network is "ip", "ip4" or "ip6". A .local name that no responder
-// answers for fails with a *net.DNSError (IsNotFound) that wraps
-// ErrNotFound.
+// network is "ip", "ip4" or "ip6". For a .local name it returns at the
+// first answer, which is what a dial needs (Conn.LookupHost waits for
+// both address families). A .local name that no responder answers for
+// fails with a *net.DNSError (IsNotFound) that wraps ErrNotFound.
 func (r *Resolver) LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error) {
 	if !IsLocalName(host) {
 		return r.fallback().LookupNetIP(ctx, network, host)
@@ -114,7 +115,7 @@ func (r *Resolver) LookupNetIP(ctx context.Context, network, host string) ([]net
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	addrs, err := c.LookupHost(ctx, host)
+	addrs, err := c.lookupHost(ctx, host, 0) // one address is enough to dial
 	if err != nil {
 		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: errors.Is(err, ErrNotFound),
 			IsTimeout: errors.Is(err, context.DeadlineExceeded), UnwrapErr: err}
