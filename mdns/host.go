@@ -171,22 +171,7 @@ func (hr *HostRegistration) Ready() <-chan struct{} { return hr.ready }
 // Wait waits until the host name is established (nil) or failed (Err);
 // when ctx ends first it returns ctx.Err() and publishing carries on.
 func (hr *HostRegistration) Wait(ctx context.Context) error {
-	select {
-	case <-hr.ready:
-	case <-hr.c.loopDone:
-		select {
-		case <-hr.ready:
-		default:
-			return ErrClosed
-		}
-	case <-ctx.Done():
-		select {
-		case <-hr.ready:
-		default:
-			return ctx.Err()
-		}
-	}
-	return hr.Err()
+	return hr.c.waitReady(ctx, hr.ready, hr.Err)
 }
 
 // Changed receives a value after the host was renamed by a conflict that
@@ -205,23 +190,7 @@ func (hr *HostRegistration) Err() error {
 // (RFC 6762 §10.1), unless a service of this Conn still points at it. It
 // returns after the second goodbye; calling it again does nothing.
 func (hr *HostRegistration) Deregister(ctx context.Context) error {
-	done := make(chan struct{})
-	if err := hr.c.do(ctx, func() { hr.c.resp.withdrawHost(hr, func() { close(done) }) }); err != nil {
-		return err
-	}
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-hr.c.loopDone:
-		select {
-		case <-done:
-			return nil
-		default:
-			return ErrClosed
-		}
-	}
+	return hr.c.withdrawAndWait(ctx, func(done func()) { hr.c.resp.withdrawHost(hr, done) })
 }
 
 // The methods below run on the loop goroutine.

@@ -103,22 +103,7 @@ func (g *Registration) Ready() <-chan struct{} { return g.ready }
 // ctx.Err() and the registration carries on; when the Conn closes first,
 // ErrClosed.
 func (g *Registration) Wait(ctx context.Context) error {
-	select {
-	case <-g.ready:
-	case <-g.c.loopDone:
-		select {
-		case <-g.ready:
-		default:
-			return ErrClosed
-		}
-	case <-ctx.Done():
-		select {
-		case <-g.ready:
-		default:
-			return ctx.Err()
-		}
-	}
-	return g.Err()
+	return g.c.waitReady(ctx, g.ready, g.Err)
 }
 
 // Instance returns the current instance name (raw UTF-8).
@@ -185,23 +170,7 @@ func (g *Registration) Update(ctx context.Context, text [][]byte, port uint16) e
 // it was the last service. It returns after the second goodbye. Calling
 // it again does nothing.
 func (g *Registration) Deregister(ctx context.Context) error {
-	done := make(chan struct{})
-	if err := g.c.do(ctx, func() { g.c.resp.withdraw(g, func() { close(done) }) }); err != nil {
-		return err
-	}
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-g.c.loopDone:
-		select {
-		case <-done:
-			return nil
-		default:
-			return ErrClosed
-		}
-	}
+	return g.c.withdrawAndWait(ctx, func(done func()) { g.c.resp.withdraw(g, done) })
 }
 
 func cloneText(t [][]byte) [][]byte {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/mdnskit/mdnskit/internal/cli"
@@ -15,30 +14,21 @@ import (
 
 // issue 7: --watch on a terminal is a live table, redrawn on each event.
 func TestLiveView(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		link := mdnstest.NewLink(mdnstest.LinkConfig{})
-		h1, h2 := link.AddHost("h1"), link.AddHost("h2")
-		stop := lanWorld(t, link, h1)
-		c := clitest.Case{Args: []string{"--watch", "--service", "_http._tcp", "--service", "_ipp._tcp"}, Interrupt: 4e9}
-		stdout, stderr, code := runCase(c, h2, true)
-		stop()
-		h1.Close()
-		h2.Close()
-		link.Close()
-		if code != 0 || stderr != "" {
-			t.Fatalf("exit %d, stderr %q", code, stderr)
+	c := clitest.Case{Args: []string{"--watch", "--service", "_http._tcp", "--service", "_ipp._tcp"}, Interrupt: 4e9}
+	r := clitest.OnLink(t, lanWorld, func(h2 *mdnstest.Host) clitest.Result { return runCase(c, h2, true) })
+	if r.Exit != 0 || r.Stderr != "" {
+		t.Fatalf("exit %d, stderr %q", r.Exit, r.Stderr)
+	}
+	frames := strings.Split(r.Stdout, cli.ClearScreen)
+	if len(frames) != 4 || frames[0] != "" {
+		t.Fatalf("want 3 frames, one per instance; got %q", r.Stdout)
+	}
+	last := frames[3]
+	for _, want := range []string{"watching _http._tcp, _ipp._tcp in local: 3 instance(s); Ctrl-C to stop\n", "_http._tcp in local\n", "  My Web     h1.local  8080", "  Stage Web  h1.local  8081", `Printer. 2nd floor; "lab"`} {
+		if !strings.Contains(last, want) {
+			t.Errorf("last frame lacks %q:\n%s", want, last)
 		}
-		frames := strings.Split(stdout, cli.ClearScreen)
-		if len(frames) != 4 || frames[0] != "" {
-			t.Fatalf("want 3 frames, one per instance; got %q", stdout)
-		}
-		last := frames[3]
-		for _, want := range []string{"watching _http._tcp, _ipp._tcp in local: 3 instance(s); Ctrl-C to stop\n", "_http._tcp in local\n", "  My Web     h1.local  8080", "  Stage Web  h1.local  8081", `Printer. 2nd floor; "lab"`} {
-			if !strings.Contains(last, want) {
-				t.Errorf("last frame lacks %q:\n%s", want, last)
-			}
-		}
-	})
+	}
 }
 
 func TestHelpAndVersion(t *testing.T) {
@@ -70,21 +60,15 @@ func TestUntilIdleTiming(t *testing.T) {
 		{[]string{"--until-idle", "--service", "_http._tcp"}, 500 * time.Millisecond, 1500 * time.Millisecond},
 		{[]string{"--until-idle", "--service", "_none._tcp"}, 1250 * time.Millisecond, 1250 * time.Millisecond},
 	} {
-		synctest.Test(t, func(t *testing.T) {
-			link := mdnstest.NewLink(mdnstest.LinkConfig{})
-			h1, h2 := link.AddHost("h1"), link.AddHost("h2")
-			stop := lanWorld(t, link, h1)
+		var took time.Duration
+		r := clitest.OnLink(t, lanWorld, func(h2 *mdnstest.Host) clitest.Result {
 			start := time.Now()
-			_, stderr, code := runCase(clitest.Case{Args: c.args}, h2, false)
-			took := time.Since(start)
-			stop()
-			h1.Close()
-			h2.Close()
-			link.Close()
-			if code != 0 || took < c.min || took > c.max {
-				t.Errorf("%v: exit %d after %v, want between %v and %v; stderr %q", c.args, code, took, c.min, c.max, stderr)
-			}
-			t.Logf("%v: %v", c.args, took)
+			defer func() { took = time.Since(start) }()
+			return runCase(clitest.Case{Args: c.args}, h2, false)
 		})
+		if r.Exit != 0 || took < c.min || took > c.max {
+			t.Errorf("%v: exit %d after %v, want between %v and %v; stderr %q", c.args, r.Exit, took, c.min, c.max, r.Stderr)
+		}
+		t.Logf("%v: %v", c.args, took)
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mdnskit/mdnskit/internal/cli/clitest"
 	"github.com/mdnskit/mdnskit/internal/testlan"
 )
 
@@ -18,22 +18,6 @@ import (
 // need root; without it they skip, or fail under MDNS_REQUIRE_LAN=1.
 
 var lanOpts = testlan.Options{Hosts: 2, Binaries: []string{"./cmd/mdns-announce", "./cmd/mdns-resolve"}}
-
-func jsonLines(t *testing.T, out string) []map[string]any {
-	t.Helper()
-	var recs []map[string]any
-	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
-		if l == "" {
-			continue
-		}
-		var m map[string]any
-		if err := json.Unmarshal([]byte(l), &m); err != nil {
-			t.Fatalf("not a JSON line: %q: %v", l, err)
-		}
-		recs = append(recs, m)
-	}
-	return recs
-}
 
 func strs(v any) []string {
 	var out []string
@@ -124,7 +108,7 @@ func TestLANResolveAvahi(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		recs := jsonLines(t, out)
+		recs := clitest.JSONLines(t, out)
 		if len(recs) != 3 {
 			t.Fatalf("want 3 lines:\n%s", out)
 		}
@@ -140,7 +124,7 @@ func TestLANResolveAvahi(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		recs = jsonLines(t, out)
+		recs = clitest.JSONLines(t, out)
 		if len(recs) != 1 {
 			t.Fatalf("want 1 line:\n%s", out)
 		}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/mdnskit/mdnskit/internal/cli/clitest"
@@ -20,20 +19,14 @@ func TestResolveInParallel(t *testing.T) {
 		{[]string{"--timeout", "2s", "a.local", "b.local", "10.0.0.77"}, 2 * time.Second, 4},
 		{[]string{"h1.local", "printer.local", "10.0.0.9"}, 0, 0},
 	} {
-		synctest.Test(t, func(t *testing.T) {
-			link := mdnstest.NewLink(mdnstest.LinkConfig{})
-			h1, h2 := link.AddHost("h1"), link.AddHost("h2")
-			stop := lanWorld(t, h1)
+		var took time.Duration
+		r := clitest.OnLink(t, lanWorld, func(h2 *mdnstest.Host) clitest.Result {
 			start := time.Now()
-			_, stderr, code := runCase(clitest.Case{Args: c.args}, h2)
-			took := time.Since(start)
-			stop()
-			h1.Close()
-			h2.Close()
-			link.Close()
-			if code != c.exit || (c.took > 0 && took != c.took) || (c.took == 0 && took > 500*time.Millisecond) {
-				t.Errorf("%v: exit %d after %v, want %d after %v; stderr %q", c.args, code, took, c.exit, c.took, stderr)
-			}
+			defer func() { took = time.Since(start) }()
+			return runCase(clitest.Case{Args: c.args}, h2)
 		})
+		if r.Exit != c.exit || (c.took > 0 && took != c.took) || (c.took == 0 && took > 500*time.Millisecond) {
+			t.Errorf("%v: exit %d after %v, want %d after %v; stderr %q", c.args, r.Exit, took, c.exit, c.took, r.Stderr)
+		}
 	}
 }

@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"testing/synctest"
-	"time"
 
 	"github.com/mdnskit/mdnskit/internal/cli/clitest"
 	"github.com/mdnskit/mdnskit/mdns"
@@ -19,20 +17,18 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden transcripts in testdata/ with the output seen")
 
-// A world publishes on host h1 of a simulated link before mdns-resolve
-// runs on h2; it returns a function that stops it.
-type world func(t *testing.T, h1 *mdnstest.Host) (stop func())
-
-var worlds = map[string]world{
+// worlds maps a transcript file (testdata/NAME.txt) to what h1 publishes
+// before mdns-resolve runs on h2.
+var worlds = map[string]clitest.World{
 	"resolve": lanWorld,
 	"usage":   emptyWorld,
 }
 
-func emptyWorld(t *testing.T, h1 *mdnstest.Host) func() { return func() {} }
+func emptyWorld(*testing.T, *mdnstest.Link, *mdnstest.Host) func() { return func() {} }
 
 // lanWorld is h1 publishing a web server of its own, and a printer for a
 // device at 10.0.0.9 and fe80::9 (a proxy).
-func lanWorld(t *testing.T, h1 *mdnstest.Host) func() {
+func lanWorld(t *testing.T, _ *mdnstest.Link, h1 *mdnstest.Host) func() {
 	t.Helper()
 	conn, err := mdns.Listen(mdns.Config{Network: h1, Rand: rand.New(rand.NewPCG(1, 1))})
 	if err != nil {
@@ -51,38 +47,24 @@ func lanWorld(t *testing.T, h1 *mdnstest.Host) func() {
 	return func() { conn.Close() }
 }
 
-func runCase(c clitest.Case, h *mdnstest.Host) (stdout, stderr string, code int) {
+func runCase(c clitest.Case, h *mdnstest.Host) clitest.Result {
 	var out, errb bytes.Buffer
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := clitest.Context(c)
 	defer cancel()
-	if c.Interrupt > 0 {
-		time.AfterFunc(c.Interrupt, cancel)
-	}
 	e := env{network: h, configure: func(cfg *mdns.Config) { cfg.Rand = rand.New(rand.NewPCG(2, 2)) }}
-	code = runWith(ctx, c.Args, &out, &errb, e)
-	return out.String(), errb.String(), code
+	code := runWith(ctx, c.Args, &out, &errb, e)
+	return clitest.Result{Stdout: out.String(), Stderr: errb.String(), Exit: code}
 }
 
 // TestTranscripts runs the golden transcripts in testdata/ on a simulated
 // link (issue 14: mdns-resolve).
 func TestTranscripts(t *testing.T) {
-	clitest.Run(t, "testdata/*.txt", *update, func(t *testing.T, file string, c clitest.Case) (r clitest.Result) {
-		base := strings.TrimSuffix(filepath.Base(file), ".txt")
-		w := worlds[base]
+	clitest.Run(t, "testdata/*.txt", *update, func(t *testing.T, file string, c clitest.Case) clitest.Result {
+		w := worlds[strings.TrimSuffix(filepath.Base(file), ".txt")]
 		if w == nil {
-			t.Fatalf("%s: no world named %q in worlds", file, base)
+			t.Fatalf("%s: no world for it in worlds", file)
 		}
-		synctest.Test(t, func(t *testing.T) {
-			link := mdnstest.NewLink(mdnstest.LinkConfig{})
-			h1, h2 := link.AddHost("h1"), link.AddHost("h2")
-			stop := w(t, h1)
-			r.Stdout, r.Stderr, r.Exit = runCase(c, h2)
-			stop()
-			h1.Close()
-			h2.Close()
-			link.Close()
-		})
-		return r
+		return clitest.OnLink(t, w, func(h2 *mdnstest.Host) clitest.Result { return runCase(c, h2) })
 	})
 }
 
