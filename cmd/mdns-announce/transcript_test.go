@@ -7,8 +7,6 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/mdnskit/mdnskit/internal/cli/clitest"
@@ -21,12 +19,10 @@ var update = flag.Bool("update", false, "rewrite the golden transcripts in testd
 // worlds maps a transcript file (testdata/NAME.txt) to what h1 does
 // before mdns-announce runs on h2.
 var worlds = map[string]clitest.World{
-	"announce": emptyWorld,
-	"usage":    emptyWorld,
+	"announce": clitest.Empty,
+	"usage":    clitest.Empty,
 	"conflict": takenWorld,
 }
-
-func emptyWorld(*testing.T, *mdnstest.Link, *mdnstest.Host) func() { return func() {} }
 
 // takenWorld is h1 publishing "My Web" on _http._tcp.local.
 func takenWorld(t *testing.T, _ *mdnstest.Link, h1 *mdnstest.Host) func() {
@@ -65,12 +61,7 @@ func runCase(c clitest.Case, h *mdnstest.Host) clitest.Result {
 // TestTranscripts runs the golden transcripts in testdata/ against a
 // simulated link (issue 7: mdns-announce output, flags, exit codes).
 func TestTranscripts(t *testing.T) {
-	clitest.Run(t, "testdata/*.txt", *update, func(t *testing.T, file string, c clitest.Case) clitest.Result {
-		base := strings.TrimSuffix(filepath.Base(file), ".txt")
-		w := worlds[base]
-		if w == nil {
-			t.Fatalf("%s: no world named %q in worlds", file, base)
-		}
-		return clitest.OnLink(t, w, func(h2 *mdnstest.Host) clitest.Result { return runCase(c, h2) })
+	clitest.RunOnLink(t, "testdata/*.txt", *update, worlds, func(c clitest.Case, h2 *mdnstest.Host) clitest.Result {
+		return runCase(c, h2)
 	})
 }

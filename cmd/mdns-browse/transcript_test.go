@@ -6,8 +6,6 @@ import (
 	"flag"
 	"io"
 	"math/rand/v2"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/mdnskit/mdnskit/domains"
@@ -24,10 +22,8 @@ var worlds = map[string]clitest.World{
 	"browse":   lanWorld,
 	"formats":  lanWorld,
 	"registry": lanWorld,
-	"usage":    emptyWorld,
+	"usage":    clitest.Empty,
 }
-
-func emptyWorld(t *testing.T, link *mdnstest.Link, h1 *mdnstest.Host) func() { return func() {} }
 
 // lanWorld is h1 publishing a web server, a printer with an awkward name,
 // a web server in domain staging (and its mirror in local) and, through a
@@ -102,12 +98,7 @@ func runCase(c clitest.Case, h *mdnstest.Host, terminal bool) clitest.Result {
 // TestTranscripts runs the golden transcripts in testdata/ against a
 // simulated link (issue 7: mdns-browse output formats, flags, exits).
 func TestTranscripts(t *testing.T) {
-	clitest.Run(t, "testdata/*.txt", *update, func(t *testing.T, file string, c clitest.Case) clitest.Result {
-		base := strings.TrimSuffix(filepath.Base(file), ".txt")
-		w := worlds[base]
-		if w == nil {
-			t.Fatalf("%s: no world named %q in worlds", file, base)
-		}
-		return clitest.OnLink(t, w, func(h2 *mdnstest.Host) clitest.Result { return runCase(c, h2, false) })
+	clitest.RunOnLink(t, "testdata/*.txt", *update, worlds, func(c clitest.Case, h2 *mdnstest.Host) clitest.Result {
+		return runCase(c, h2, false)
 	})
 }

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"math/rand/v2"
 	"net/netip"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -21,10 +20,8 @@ var update = flag.Bool("update", false, "rewrite the golden transcripts in testd
 // before mdns-resolve runs on h2.
 var worlds = map[string]clitest.World{
 	"resolve": lanWorld,
-	"usage":   emptyWorld,
+	"usage":   clitest.Empty,
 }
-
-func emptyWorld(*testing.T, *mdnstest.Link, *mdnstest.Host) func() { return func() {} }
 
 // lanWorld is h1 publishing a web server of its own, and a printer for a
 // device at 10.0.0.9 and fe80::9 (a proxy).
@@ -59,12 +56,8 @@ func runCase(c clitest.Case, h *mdnstest.Host) clitest.Result {
 // TestTranscripts runs the golden transcripts in testdata/ on a simulated
 // link (issue 14: mdns-resolve).
 func TestTranscripts(t *testing.T) {
-	clitest.Run(t, "testdata/*.txt", *update, func(t *testing.T, file string, c clitest.Case) clitest.Result {
-		w := worlds[strings.TrimSuffix(filepath.Base(file), ".txt")]
-		if w == nil {
-			t.Fatalf("%s: no world for it in worlds", file)
-		}
-		return clitest.OnLink(t, w, func(h2 *mdnstest.Host) clitest.Result { return runCase(c, h2) })
+	clitest.RunOnLink(t, "testdata/*.txt", *update, worlds, func(c clitest.Case, h2 *mdnstest.Host) clitest.Result {
+		return runCase(c, h2)
 	})
 }
 

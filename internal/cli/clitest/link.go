@@ -3,6 +3,7 @@ package clitest
 import (
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -59,4 +60,22 @@ func JSONLines(t testing.TB, out string) []map[string]any {
 		recs = append(recs, m)
 	}
 	return recs
+}
+
+// Empty is a World where h1 does nothing.
+func Empty(*testing.T, *mdnstest.Link, *mdnstest.Host) func() { return func() {} }
+
+// RunOnLink runs the transcripts that match glob as Run does, each case
+// OnLink: a file's world is worlds[its base name without .txt], and run
+// runs the case's command on h2.
+func RunOnLink(t *testing.T, glob string, update bool, worlds map[string]World, run func(c Case, h2 *mdnstest.Host) Result) {
+	t.Helper()
+	Run(t, glob, update, func(t *testing.T, file string, c Case) Result {
+		base := strings.TrimSuffix(filepath.Base(file), ".txt")
+		w := worlds[base]
+		if w == nil {
+			t.Fatalf("%s: no world named %q", file, base)
+		}
+		return OnLink(t, w, func(h2 *mdnstest.Host) Result { return run(c, h2) })
+	})
 }
