@@ -19,7 +19,7 @@ import (
 )
 
 // goMicroVector is one entry of testdata/go-micro-wire.json, a subset of
-// the project's go-micro reference vectors (go-micro-mdns.md §7): a
+// go-micro's own outputs (docs/gomicro-wire.md, "Test vectors"): a
 // service, the TXT strings go-micro encodes for it, and the packets
 // go-micro's registry sends for it.
 type goMicroVector struct {

@@ -64,9 +64,35 @@ func FuzzParseMessage(f *testing.F) {
 		f.Add(c.data)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		m, _, why := parseMessage(b)
+		m, skipped, why := parseMessage(b)
 		if (m == nil) != (why != dropNone) {
 			t.Fatalf("message %v with reason %v", m != nil, why)
+		}
+		if m == nil {
+			return
+		}
+		// An accepted message holds no more than its header announced
+		// (skipped records are the difference) and re-packs, compressed,
+		// within the 9000 bytes of RFC 6762 §17: nothing we accept can
+		// make us send more than we may.
+		counts := [4]int{len(m.Question), len(m.Answer), len(m.Ns), len(m.Extra)}
+		total := 0
+		for i, n := range counts {
+			if hdr := int(binary.BigEndian.Uint16(b[4+2*i:])); n > hdr {
+				t.Fatalf("section %d holds %d records, header says %d", i, n, hdr)
+			}
+			total += n
+		}
+		if skipped < 0 || total+skipped > maxRecordsPerPacket {
+			t.Fatalf("%d records and %d skipped, bound %d", total, skipped, maxRecordsPerPacket)
+		}
+		m.Compress = true
+		out, err := m.Pack()
+		if err != nil {
+			t.Fatalf("accepted message does not re-pack: %v", err)
+		}
+		if len(out) > MaxPacketSize {
+			t.Fatalf("accepted %d bytes re-pack to %d, over %d", len(b), len(out), MaxPacketSize)
 		}
 	})
 }

@@ -222,14 +222,13 @@ func announcement(i int) *dns.Msg {
 }
 
 // BenchmarkCacheStoreFull stores announcements of new instances into a
-// cache that is already full (4096 records, Avahi's bound and our
-// default): every op caches 4 records and evicts 4 (RFC 6762 §10 cache
-// with a bound). One op is one 4-record response.
+// cache that is already full (4096 records): every op caches 4 records and
+// evicts 4 (RFC 6762 §10 cache with a bound), all from one source, which
+// pays with its own records (cache_evict.go). One op is one 4-record
+// response.
 func BenchmarkCacheStoreFull(b *testing.B) {
 	const max = 4096
 	q, ifi := benchQuerier(max)
-	// The PTR set of _http._tcp.local. also meets its per-name bound
-	// (a sixteenth of the cache): both eviction paths run.
 	msgs := make([]*dns.Msg, 8192)
 	for i := range msgs {
 		msgs[i] = announcement(i)

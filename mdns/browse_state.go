@@ -28,13 +28,14 @@ type browser struct {
 	host, hostName        string // browseHost
 	resolveName, resolveL string // browseResolve: presentation name, raw label
 
-	ptrDirty   bool
+	ptrDirty   bool            // every PTR target to be read again (at start)
+	ptrChanged map[string]bool // canonical targets whose PTR records changed
 	insts      map[string]*instance
 	hosts      map[string]map[*instance]bool
 	dirtyInsts map[*instance]bool
 	types      map[string]TypeEvent
 
-	hostAsking   map[askKey]string
+	hostAsking   []asked
 	hostKnown    []netip.Addr
 	hostComplete bool // both address types known or denied
 	hostDirty    bool
@@ -59,8 +60,11 @@ type instance struct {
 	present bool   // a PTR points at it (always, for Resolve)
 	pinned  bool   // Resolve: followed whether or not a PTR exists
 	host    string // canonical SRV target, "" without an SRV
-	asking  map[askKey]string
+	asking  []asked
 	known   *ServiceEntry // what the consumer was last told, nil if nothing
+	// pinnedHost is the host name pinned with the instance while it is
+	// reported (known != nil): the cache keeps their records (cache_evict.go).
+	pinnedHost string
 }
 
 func newBrowser(q *querier, kind browseKind) *browser {
@@ -69,8 +73,8 @@ func newBrowser(q *querier, kind browseKind) *browser {
 		insts:      make(map[string]*instance),
 		hosts:      make(map[string]map[*instance]bool),
 		dirtyInsts: make(map[*instance]bool),
+		ptrChanged: make(map[string]bool),
 		types:      make(map[string]TypeEvent),
-		hostAsking: make(map[askKey]string),
 	}
 }
 
@@ -103,7 +107,7 @@ func (b *browser) stop() {
 		q.unask(b.ptrName, dns.TypePTR)
 	case browseHost, browseAddr:
 		q.unwatch(b, b.host)
-		b.setAsking(b.hostAsking, nil)
+		b.setAsking(&b.hostAsking, nil)
 	}
 	for _, inst := range b.insts {
 		b.dropInstance(inst)
@@ -111,9 +115,11 @@ func (b *browser) stop() {
 	delete(q.dirty, b)
 }
 
-func (b *browser) touch(name string) {
-	if name == b.ptr {
-		b.ptrDirty = true
+// touch notes that a record of name changed: target is a PTR record's
+// target, "" for other types.
+func (b *browser) touch(name, target string) {
+	if name == b.ptr && target != "" {
+		b.ptrChanged[target] = true
 	}
 	if inst := b.insts[name]; inst != nil {
 		b.dirtyInsts[inst] = true
@@ -140,24 +146,29 @@ func (b *browser) settle() {
 	}
 	if b.ptrDirty {
 		b.ptrDirty = false
+		clear(b.ptrChanged)
 		targets := b.q.ptrTargets(b.ptr)
 		for key, name := range targets {
-			if b.insts[key] != nil {
-				continue
+			if b.insts[key] == nil {
+				b.newInstance(key, name)
 			}
-			label, ok := b.instanceLabel(name)
-			if !ok {
-				continue // not an instance of this type: ignore it
-			}
-			b.addInstance(key, name, label)
 		}
 		for key, inst := range b.insts {
 			_, present := targets[key]
-			present = present || inst.pinned
-			if present != inst.present || !present {
-				inst.present = present
-				b.dirtyInsts[inst] = true
-			}
+			b.setPresent(inst, present)
+		}
+	}
+	// Only the instances whose PTR records changed: a PTR set may hold
+	// thousands of records, and a packet changes a few.
+	for key := range b.ptrChanged {
+		delete(b.ptrChanged, key)
+		name, present := b.q.ptrTo(b.ptr, key)
+		inst := b.insts[key]
+		if inst == nil && present {
+			inst = b.newInstance(key, name)
+		}
+		if inst != nil {
+			b.setPresent(inst, present)
 		}
 	}
 	// In name order, so that instances changed by one packet are reported
@@ -172,6 +183,26 @@ func (b *browser) settle() {
 			delete(b.dirtyInsts, inst)
 			b.resolve(inst)
 		}
+	}
+}
+
+// newInstance starts following the instance a PTR record names, nil if
+// the name is not an instance of the browsed type.
+func (b *browser) newInstance(key, name string) *instance {
+	label, ok := b.instanceLabel(name)
+	if !ok {
+		return nil
+	}
+	return b.addInstance(key, name, label)
+}
+
+// setPresent records whether a PTR record names inst; one no PTR names
+// any more is resolved once more, to be reported gone and dropped.
+func (b *browser) setPresent(inst *instance, present bool) {
+	present = present || inst.pinned
+	if present != inst.present || !present {
+		inst.present = present
+		b.dirtyInsts[inst] = true
 	}
 }
 
@@ -192,7 +223,7 @@ func (b *browser) instanceLabel(name string) (string, bool) {
 }
 
 func (b *browser) addInstance(key, name, label string) *instance {
-	inst := &instance{key: key, name: name, label: label, asking: make(map[askKey]string)}
+	inst := &instance{key: key, name: name, label: label}
 	b.insts[key] = inst
 	b.q.watch(b, key)
 	b.dirtyInsts[inst] = true
@@ -200,7 +231,8 @@ func (b *browser) addInstance(key, name, label string) *instance {
 }
 
 func (b *browser) dropInstance(inst *instance) {
-	b.setAsking(inst.asking, nil)
+	b.setPins(inst, false, "")
+	b.setAsking(&inst.asking, nil)
 	b.setHost(inst, "")
 	b.q.unwatch(b, inst.key)
 	delete(b.insts, inst.key)
@@ -229,19 +261,32 @@ func (b *browser) setHost(inst *instance, host string) {
 	}
 }
 
-// setAsking changes the questions held in cur to want.
-func (b *browser) setAsking(cur, want map[askKey]string) {
-	for k := range cur {
-		if _, ok := want[k]; !ok {
-			b.q.unaskKey(k)
-			delete(cur, k)
+// asked is a question an instance or host lookup holds.
+type asked struct {
+	key  askKey
+	name string
+}
+
+// setAsking changes the questions held in *cur (a few: a slice, nil when
+// none, as for most resolved instances) to want.
+func (b *browser) setAsking(cur *[]asked, want map[askKey]string) {
+	kept := (*cur)[:0]
+	for _, a := range *cur {
+		if _, ok := want[a.key]; ok {
+			kept = append(kept, a)
+		} else {
+			b.q.unaskKey(a.key)
 		}
 	}
+	*cur = kept
 	for k, name := range want {
-		if _, ok := cur[k]; !ok {
+		if !slices.ContainsFunc(*cur, func(a asked) bool { return a.key == k }) {
 			b.q.askKey(k, name)
-			cur[k] = name
+			*cur = append(*cur, asked{k, name})
 		}
+	}
+	if len(*cur) == 0 {
+		*cur = nil
 	}
 }
 
@@ -287,7 +332,7 @@ func (b *browser) resolve(inst *instance) {
 			}
 		}
 	}
-	b.setAsking(inst.asking, want)
+	b.setAsking(&inst.asking, want)
 
 	if inst.present && srv != nil && txt != nil && len(addrs) > 0 {
 		s := srv.rr.(*dns.SRV)
@@ -306,8 +351,10 @@ func (b *browser) resolve(inst *instance) {
 			b.out.push(inst.key, event{kind: EventUpdate, entry: e, complete: complete})
 		}
 		inst.known = &e
+		b.setPins(inst, true, host)
 		return
 	}
+	b.setPins(inst, false, "")
 	if inst.known != nil {
 		b.out.push(inst.key, event{kind: EventRemove, entry: *inst.known})
 		inst.known = nil
@@ -315,6 +362,27 @@ func (b *browser) resolve(inst *instance) {
 	if !inst.present && !inst.pinned {
 		b.dropInstance(inst)
 	}
+}
+
+// setPins keeps the records of a reported instance (its name, and its
+// host's) protected from eviction while it is reported (cache_evict.go):
+// a flood of newcomers must not take away what the consumer was told.
+func (b *browser) setPins(inst *instance, reported bool, host string) {
+	c := &b.q.cache
+	was := inst.pinnedHost != "" // host is never "" while reported
+	switch {
+	case reported && !was:
+		c.pin(inst.key)
+		c.pin(host)
+	case !reported && was:
+		c.unpin(inst.key)
+		c.unpin(inst.pinnedHost)
+		host = ""
+	case reported && host != inst.pinnedHost:
+		c.pin(host)
+		c.unpin(inst.pinnedHost)
+	}
+	inst.pinnedHost = host
 }
 
 // entryChanged reports a difference worth an update event: host, port,
@@ -325,29 +393,43 @@ func entryChanged(a, b *ServiceEntry) bool {
 }
 
 func (b *browser) settleTypes() {
-	if !b.ptrDirty {
-		return
-	}
-	b.ptrDirty = false
-	targets := b.q.ptrTargets(b.ptr)
-	for key, name := range targets {
-		if _, ok := b.types[key]; ok {
-			continue
+	if b.ptrDirty {
+		b.ptrDirty = false
+		clear(b.ptrChanged)
+		targets := b.q.ptrTargets(b.ptr)
+		for key, name := range targets {
+			b.typeSeen(key, name, true)
 		}
+		for key := range b.types {
+			if _, ok := targets[key]; !ok {
+				b.typeSeen(key, "", false)
+			}
+		}
+	}
+	for key := range b.ptrChanged {
+		delete(b.ptrChanged, key)
+		name, present := b.q.ptrTo(b.ptr, key)
+		b.typeSeen(key, name, present)
+	}
+}
+
+// typeSeen reports a service type that a PTR record names (present) or
+// no longer names.
+func (b *browser) typeSeen(key, name string, present bool) {
+	te, known := b.types[key]
+	switch {
+	case present && !known:
 		labels, ok := trimSuffixName(name, b.suffix)
 		if !ok || len(labels) == 0 {
-			continue
+			return
 		}
 		te := TypeEvent{Kind: EventAdd, Type: strings.Join(labels, "."), Domain: b.domain}
 		b.types[key] = te
 		b.out.push(key, event{kind: EventAdd, types: te})
-	}
-	for key, te := range b.types {
-		if _, ok := targets[key]; !ok {
-			delete(b.types, key)
-			te.Kind = EventRemove
-			b.out.push(key, event{kind: EventRemove, types: te})
-		}
+	case !present && known:
+		delete(b.types, key)
+		te.Kind = EventRemove
+		b.out.push(key, event{kind: EventRemove, types: te})
 	}
 }
 
@@ -368,7 +450,7 @@ func (b *browser) settleHost() {
 			complete = false
 		}
 	}
-	b.setAsking(b.hostAsking, want)
+	b.setAsking(&b.hostAsking, want)
 	if len(addrs) > 0 && (!slices.Equal(addrs, b.hostKnown) || complete != b.hostComplete) {
 		kind := EventUpdate
 		if b.hostKnown == nil {

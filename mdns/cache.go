@@ -1,7 +1,7 @@
 package mdns
 
 import (
-	"container/heap"
+	"slices"
 	"time"
 
 	"github.com/miekg/dns"
@@ -14,9 +14,10 @@ import (
 // interface they were heard on; IPv4 and IPv6 packets on one interface share
 // its records.
 //
-// Everything is bounded: MaxCacheRecords in total and perNameLimit per owner
-// name. When full, the entry that would expire soonest goes first (a new
-// record that would expire sooner than every candidate is not stored).
+// It is bounded (MaxCacheRecords in total); what gives way when it is full
+// is cache_evict.go's policy. Every lookup the engine makes per packet is
+// by key, so an RRset of thousands of records (the PTR set of a busy
+// service type) costs no more per record than a small one.
 
 const (
 	// maxCacheTTL clamps received TTLs: RFC 6762 §10 recommends 75 minutes
@@ -31,15 +32,10 @@ const (
 	// RRset expire one second later unless they were received within the
 	// last second (RFC 6762 §10.2).
 	flushGrace = time.Second
-	// minPerName is the smallest per-name bound; see perNameLimit.
-	minPerName = 64
+	// rrsetIndexMin is the size from which an RRset also indexes its
+	// records by RDATA; smaller ones are searched in order.
+	rrsetIndexMin = 8
 )
-
-// perNameLimit bounds the records of one owner name (all types and
-// interfaces together). A service type's PTR set legitimately holds one
-// record per instance on the link, so the bound scales with the cache: a
-// sixteenth of it, at least 64 (256 with the default 4096).
-func perNameLimit(maxTotal int) int { return max(minPerName, maxTotal/16) }
 
 // cacheKey identifies an RRset on one interface. name is canonical.
 type cacheKey struct {
@@ -53,6 +49,7 @@ type cacheEntry struct {
 	key      cacheKey
 	rr       dns.RR // class IN without the cache-flush bit, TTL as clamped
 	rdata    string // canonical RDATA: the record's identity within its RRset
+	target   string // PTR: canonical target; "" for other types
 	ifName   string
 	v6       bool  // family it was last heard on; refresh queries go there
 	fams     uint8 // families it was heard on (famBit); see knownAnswers
@@ -62,12 +59,18 @@ type cacheEntry struct {
 	jitter   int32 // random part of the refresh points, see refreshSteps
 	step     int   // next refresh point (0–3); refreshSteps: only expiry is left
 	task     *task // next refresh point or expiry
-	hidx     int   // index in the expiry heap
+	sidx     int   // index in its RRset's list; -1 once removed
 
-	// RFC 6762 §10.5 (POOF): unanswered queries from others seen for it.
-	poofN     int
-	poofFirst time.Time
-	poofTask  *task
+	// Eviction (cache_evict.go): the source that first sent it, whether a
+	// running browse depends on it, and its place in the source's heap of
+	// evictable entries (-1 when protected or removed).
+	src       *source
+	protected bool
+	hidx      int
+
+	// RFC 6762 §10.5 (POOF): unanswered queries from others seen for
+	// it; nil until there is one.
+	poof      *poofState
 	reconfirm bool // condemned by POOF and asked for again: not a known answer
 }
 
@@ -84,32 +87,65 @@ func famBit(v6 bool) uint8 {
 // heardOn reports whether e was heard over the given family.
 func (e *cacheEntry) heardOn(v6 bool) bool { return e.fams&famBit(v6) != 0 }
 
-// nameSet groups the RRsets of one canonical owner name.
-type nameSet struct {
-	count int
-	sets  map[cacheKey][]*cacheEntry
+// rrset is the records of one cacheKey, in a stable order; large sets
+// also index them by RDATA.
+type rrset struct {
+	key     cacheKey
+	list    []*cacheEntry
+	byRdata map[string]*cacheEntry
 }
 
-// cache is owned by the querier and lives on the loop goroutine.
+// nameSet groups the RRsets of one canonical owner name: a few types on a
+// few interfaces, so a slice.
+type nameSet struct {
+	count int
+	sets  []*rrset
+}
+
+func (ns *nameSet) get(key cacheKey) *rrset {
+	for _, s := range ns.sets {
+		if s.key == key {
+			return s
+		}
+	}
+	return nil
+}
+
+// cache is owned by the querier and lives on the loop (Conn.mu held).
 type cache struct {
 	maxTotal int
-	perName  int
 	total    int
 	names    map[string]*nameSet
-	heap     entryHeap
+	// byTarget indexes PTR entries by canonical target, so that a browser
+	// learns which instance one PTR record changed without reading the
+	// whole set, and protection can find the PTRs naming an instance.
+	byTarget map[string][]*cacheEntry
+	evictPolicy
 }
 
 func newCache(maxTotal int) cache {
-	return cache{maxTotal: maxTotal, perName: perNameLimit(maxTotal), names: make(map[string]*nameSet)}
+	return cache{
+		maxTotal:    maxTotal,
+		names:       make(map[string]*nameSet),
+		byTarget:    make(map[string][]*cacheEntry),
+		evictPolicy: newEvictPolicy(),
+	}
 }
 
 // lookup returns the RRset of key; the slice must not be modified.
 func (c *cache) lookup(key cacheKey) []*cacheEntry {
+	if s := c.set(key); s != nil {
+		return s.list
+	}
+	return nil
+}
+
+func (c *cache) set(key cacheKey) *rrset {
 	ns := c.names[key.name]
 	if ns == nil {
 		return nil
 	}
-	return ns.sets[key]
+	return ns.get(key)
 }
 
 // byName calls fn for every RRset of name on interface ifIndex.
@@ -118,15 +154,22 @@ func (c *cache) byName(ifIndex int, name string, fn func(key cacheKey, set []*ca
 	if ns == nil {
 		return
 	}
-	for k, set := range ns.sets {
-		if k.ifIndex == ifIndex {
-			fn(k, set)
+	for _, set := range ns.sets {
+		if set.key.ifIndex == ifIndex {
+			fn(set.key, set.list)
 		}
 	}
 }
 
 func (c *cache) find(key cacheKey, rdata string) *cacheEntry {
-	for _, e := range c.lookup(key) {
+	s := c.set(key)
+	if s == nil {
+		return nil
+	}
+	if s.byRdata != nil {
+		return s.byRdata[rdata]
+	}
+	for _, e := range s.list {
 		if e.rdata == rdata {
 			return e
 		}
@@ -137,87 +180,80 @@ func (c *cache) find(key cacheKey, rdata string) *cacheEntry {
 func (c *cache) add(e *cacheEntry) {
 	ns := c.names[e.key.name]
 	if ns == nil {
-		ns = &nameSet{sets: make(map[cacheKey][]*cacheEntry)}
+		ns = &nameSet{}
 		c.names[e.key.name] = ns
 	}
-	ns.sets[e.key] = append(ns.sets[e.key], e)
+	s := ns.get(e.key)
+	if s == nil {
+		s = &rrset{key: e.key}
+		ns.sets = append(ns.sets, s)
+	}
+	e.sidx = len(s.list)
+	s.list = append(s.list, e)
+	switch {
+	case s.byRdata != nil:
+		s.byRdata[e.rdata] = e
+	case len(s.list) >= rrsetIndexMin:
+		s.byRdata = make(map[string]*cacheEntry, len(s.list))
+		for _, x := range s.list {
+			s.byRdata[x.rdata] = x
+		}
+	}
+	if t := e.target; t != "" {
+		c.byTarget[t] = append(c.byTarget[t], e)
+	}
 	ns.count++
 	c.total++
-	heap.Push(&c.heap, e)
+	c.own(e)
 }
 
 func (c *cache) remove(e *cacheEntry) {
 	ns := c.names[e.key.name]
-	if ns == nil || e.hidx < 0 {
+	if ns == nil || e.sidx < 0 {
 		return
 	}
-	set := ns.sets[e.key]
-	for i, x := range set {
-		if x == e {
-			set = append(set[:i], set[i+1:]...)
-			break
-		}
+	s := ns.get(e.key)
+	// Swap with the last: the order changes, deterministically.
+	last := s.list[len(s.list)-1]
+	s.list[e.sidx], last.sidx = last, e.sidx
+	s.list[len(s.list)-1] = nil
+	s.list = s.list[:len(s.list)-1]
+	e.sidx = -1
+	if s.byRdata != nil {
+		delete(s.byRdata, e.rdata)
 	}
-	if len(set) == 0 {
-		delete(ns.sets, e.key)
-	} else {
-		ns.sets[e.key] = set
+	if len(s.list) == 0 {
+		ns.sets = slices.DeleteFunc(ns.sets, func(x *rrset) bool { return x == s })
+	}
+	if t := e.target; t != "" {
+		ps := c.byTarget[t]
+		for i, x := range ps {
+			if x == e {
+				ps[i] = ps[len(ps)-1]
+				ps[len(ps)-1] = nil
+				ps = ps[:len(ps)-1]
+				break
+			}
+		}
+		if len(ps) == 0 {
+			delete(c.byTarget, t)
+		} else {
+			c.byTarget[t] = ps
+		}
 	}
 	ns.count--
 	if ns.count == 0 {
 		delete(c.names, e.key.name)
 	}
 	c.total--
-	heap.Remove(&c.heap, e.hidx)
+	c.disown(e)
 }
 
-// victim picks the entry to evict so that a record of name fits: the
-// soonest-expiring record of that name when the name is at its bound,
-// otherwise the soonest-expiring record overall; nil if there is room.
-func (c *cache) victim(name string) *cacheEntry {
-	if ns := c.names[name]; ns != nil && ns.count >= c.perName {
-		var v *cacheEntry
-		for _, set := range ns.sets {
-			for _, e := range set {
-				if v == nil || expiresBefore(e, v) {
-					v = e
-				}
-			}
-		}
-		return v
-	}
-	if c.total >= c.maxTotal && len(c.heap) > 0 {
-		return c.heap[0]
-	}
-	return nil
-}
-
+// expiresBefore orders entries by expiry, then by receipt: which of two
+// records goes first.
 func expiresBefore(a, b *cacheEntry) bool {
 	if !a.expires.Equal(b.expires) {
 		return a.expires.Before(b.expires)
 	}
 	return a.received.Before(b.received)
-}
-
-// entryHeap orders entries by expiry, soonest first.
-type entryHeap []*cacheEntry
-
-func (h entryHeap) Len() int           { return len(h) }
-func (h entryHeap) Less(i, j int) bool { return expiresBefore(h[i], h[j]) }
-func (h entryHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].hidx, h[j].hidx = i, j
-}
-func (h *entryHeap) Push(x any) {
-	e := x.(*cacheEntry)
-	e.hidx = len(*h)
-	*h = append(*h, e)
-}
-func (h *entryHeap) Pop() any {
-	old := *h
-	e := old[len(old)-1]
-	old[len(old)-1] = nil
-	e.hidx = -1
-	*h = old[:len(old)-1]
-	return e
 }

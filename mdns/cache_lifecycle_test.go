@@ -2,8 +2,6 @@ package mdns_test
 
 import (
 	"cmp"
-	"context"
-	"errors"
 	"fmt"
 	"net/netip"
 	"testing"
@@ -239,9 +237,9 @@ func TestCachePOOF(t *testing.T) {
 	}
 }
 
-// Bounds: a flood of 100 000 distinct records leaves the cache at its
-// limit, evicting the soonest to expire; one name cannot take more than
-// its share. Records heard later still get in.
+// Bounds: a flood of 100 000 distinct records from one host leaves the
+// cache at its bound (16384 by default), evicting that host's records that
+// would expire first. Records heard later still get in.
 func TestCacheBounds(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := newQEnv(t, mdns.Config{})
@@ -257,8 +255,8 @@ func TestCacheBounds(t *testing.T) {
 			}
 			e.inject(qPeer4, m)
 		}
-		if got, want := e.c.Stats().CacheEvictions, uint64(n-4096); got != want {
-			t.Errorf("%d evictions after %d records, want %d (cache full at 4096)", got, n, want)
+		if got, want := e.c.Stats().CacheEvictions, uint64(n-16384); got != want {
+			t.Errorf("%d evictions after %d records, want %d (cache full at 16384)", got, n, want)
 		}
 		if d := e.c.Stats().DroppedQueueFull; d != 0 {
 			t.Fatalf("%d packets dropped by the test itself", d)
@@ -268,31 +266,6 @@ func TestCacheBounds(t *testing.T) {
 		defer cancel()
 		if addrs, err := e.c.LookupHost(ctx, fmt.Sprintf("f%d.local", n-1)); err != nil || len(addrs) != 1 {
 			t.Errorf("newest record: %v, %v", addrs, err)
-		}
-	})
-}
-
-// One owner name holds at most a sixteenth of the cache (256 records by
-// default), so a flood of one name cannot push everything else out.
-func TestCachePerNameBound(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
-		for i := 0; i < 1000; i += 100 {
-			var rrs []dns.RR
-			for j := i; j < i+100; j++ {
-				rrs = append(rrs, qPTR("_services._dns-sd._udp.local.", fmt.Sprintf("_t%d._tcp.local.", j), 4500))
-			}
-			e.respond(qPeer4, rrs...)
-		}
-		if got := e.c.Stats().CacheEvictions; got != 1000-256 {
-			t.Errorf("%d evictions for 1000 records of one name, want %d", got, 1000-256)
-		}
-		ctx, cancel := contextWithTimeout(time.Second)
-		defer cancel()
-		n := 0
-		err := e.c.BrowseTypes(ctx, "", func(ev mdns.TypeEvent) error { n++; return nil })
-		if n != 256 || !errors.Is(err, context.DeadlineExceeded) {
-			t.Errorf("BrowseTypes saw %d types (%v), want 256", n, err)
 		}
 	})
 }

@@ -51,18 +51,30 @@ func (q *querier) observeQuery(in *inMsg, kaIDs map[string]bool) {
 	}
 }
 
+// poofState is a record's count of unanswered queries.
+type poofState struct {
+	n     int
+	first time.Time
+	task  *task // the flush, once condemned
+}
+
 func (q *querier) poofCount(e *cacheEntry, now time.Time) {
-	if e.poofTask != nil {
+	p := e.poof
+	if p == nil {
+		p = &poofState{}
+		e.poof = p
+	}
+	if p.task != nil {
 		return // already condemned unless it is heard again
 	}
-	if e.poofN == 0 || now.Sub(e.poofFirst) > poofWindow {
-		e.poofN, e.poofFirst = 1, now
+	if p.n == 0 || now.Sub(p.first) > poofWindow {
+		p.n, p.first = 1, now
 		return
 	}
-	e.poofN++
-	if e.poofN >= poofQueries {
-		e.poofTask = q.c.after(poofWindow, func() {
-			e.poofTask = nil
+	p.n++
+	if p.n >= poofQueries {
+		p.task = q.c.after(poofWindow, func() {
+			p.task = nil
 			q.dropEntry(e)
 			q.settle()
 		})
@@ -79,8 +91,11 @@ func (q *querier) poofCount(e *cacheEntry, now time.Time) {
 	}
 }
 
-// poofReset is called when e is heard again.
+// poofReset is called when e is heard again, or goes.
 func (q *querier) poofReset(e *cacheEntry) {
-	q.c.cancel(e.poofTask)
-	e.poofTask, e.poofN, e.reconfirm = nil, 0, false
+	if e.poof != nil {
+		q.c.cancel(e.poof.task)
+		e.poof = nil
+	}
+	e.reconfirm = false
 }

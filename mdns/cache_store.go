@@ -1,7 +1,6 @@
 package mdns
 
 import (
-	"container/heap"
 	"time"
 
 	"github.com/miekg/dns"
@@ -87,34 +86,49 @@ func (q *querier) store(in *inMsg, rr dns.RR, now time.Time, jit int32) *cacheKe
 		e.rr, e.v6, e.received, e.ttl, e.jitter = clean, in.v6, now, ttl, jit
 		e.fams |= famBit(in.v6)
 		e.expires = now.Add(ttl)
-		heap.Fix(&q.cache.heap, e.hidx)
+		q.cache.expiryChanged(e)
 		q.poofReset(e)
 		e.step = 0
 		q.scheduleEntry(e)
 		if changed {
-			q.touch(key.name)
+			q.touchEntry(e)
 		}
 		return &key
 	}
 	e = &cacheEntry{
 		key: key, rr: clean, rdata: string(rd), ifName: in.ifi.Name, v6: in.v6, fams: famBit(in.v6),
-		received: now, ttl: ttl, expires: now.Add(ttl), jitter: jit, hidx: -1,
+		received: now, ttl: ttl, expires: now.Add(ttl), jitter: jit, sidx: -1, hidx: -1,
+		src: q.cache.sourceFor(sourceKey{ifIndex: in.ifi.Index, addr: in.src.Addr().WithZone("")}),
 	}
-	for {
-		v := q.cache.victim(key.name)
+	if p, ok := clean.(*dns.PTR); ok {
+		e.target = canonical(p.Ptr)
+	}
+	for q.cache.total >= q.cache.maxTotal {
+		v := q.cache.victim(e)
 		if v == nil {
-			break
+			q.c.stats.cacheDropped.Add(1)
+			q.cache.release(e.src)
+			return nil
 		}
-		q.c.stats.evictions.Add(1)
-		if expiresBefore(e, v) {
-			return nil // the newcomer would expire first: it loses
-		}
-		q.dropEntry(v)
+		q.evict(v, v.src != e.src)
 	}
 	q.cache.add(e)
 	q.scheduleEntry(e)
-	q.touch(key.name)
+	q.touchEntry(e)
 	return &key
+}
+
+// evict makes room in a full cache. A record someone browses for that
+// gave way to another source's newcomer is asked for again at once
+// (RFC 6762 §5.2: a browse keeps asking for what it still needs): it is
+// not gone from the link, only from our cache. A source that pushes out
+// its own records by sending more is not asked to send them again.
+func (q *querier) evict(v *cacheEntry, forOther bool) {
+	q.c.stats.evictions.Add(1)
+	q.dropEntry(v)
+	if forOther && q.watched(v.key.name) {
+		q.reask(v.key.ifIndex, rrKey{name: v.key.name, typ: v.key.typ})
+	}
 }
 
 // sameNames reports whether two records that compare equal also spell
@@ -155,26 +169,26 @@ func (q *querier) entryDue(e *cacheEntry) {
 func (q *querier) setExpiry(e *cacheEntry, at time.Time) {
 	e.expires = at
 	e.step = len(refreshSteps)
-	heap.Fix(&q.cache.heap, e.hidx)
+	q.cache.expiryChanged(e)
 	q.scheduleEntry(e)
 }
 
 // dropEntry removes e from the cache and tells the browsers.
 func (q *querier) dropEntry(e *cacheEntry) {
 	q.c.cancel(e.task)
-	q.c.cancel(e.poofTask)
-	e.task, e.poofTask = nil, nil
+	e.task = nil
+	q.poofReset(e)
 	q.cache.remove(e)
-	q.touch(e.key.name)
+	q.touchEntry(e)
 }
 
 // dropIface forgets every record heard on interface ifIndex.
 func (q *querier) dropIfaceRecords(ifIndex int) {
 	var doomed []*cacheEntry
 	for _, ns := range q.cache.names {
-		for k, set := range ns.sets {
-			if k.ifIndex == ifIndex {
-				doomed = append(doomed, set...)
+		for _, set := range ns.sets {
+			if set.key.ifIndex == ifIndex {
+				doomed = append(doomed, set.list...)
 			}
 		}
 	}
@@ -231,11 +245,11 @@ func (q *querier) latest(name string, typ uint16) *cacheEntry {
 	if ns == nil {
 		return nil
 	}
-	for k, set := range ns.sets {
-		if k.typ != typ {
+	for _, set := range ns.sets {
+		if set.key.typ != typ {
 			continue
 		}
-		for _, e := range set {
+		for _, e := range set.list {
 			if best == nil || e.received.After(best.received) ||
 				e.received.Equal(best.received) && e.expires.After(best.expires) {
 				best = e
@@ -251,9 +265,9 @@ func (q *querier) all(name string, typ uint16, fn func(e *cacheEntry)) {
 	if ns == nil {
 		return
 	}
-	for k, set := range ns.sets {
-		if k.typ == typ {
-			for _, e := range set {
+	for _, set := range ns.sets {
+		if set.key.typ == typ {
+			for _, e := range set.list {
 				fn(e)
 			}
 		}

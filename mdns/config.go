@@ -33,7 +33,12 @@ type Config struct {
 	HostName string
 
 	// MaxCacheRecords bounds the querier's cache (all interfaces
-	// together). Zero means 4096, Avahi's default.
+	// together). Zero means 16384: room for a link with about 5000
+	// service instances (a PTR, SRV and TXT record each, and their
+	// hosts' addresses), about 11 MB at most. When it is full, a host
+	// that holds more than its share pays for its new records with its
+	// own, and records a running Browse has reported are never evicted:
+	// one host flooding the link cannot push out another's services.
 	MaxCacheRecords int
 
 	// Logf, when set, receives rare diagnostic messages (interfaces
@@ -74,7 +79,7 @@ func (c *Config) port() int {
 
 func (c *Config) maxCache() int {
 	if c.MaxCacheRecords <= 0 {
-		return 4096
+		return 16384
 	}
 	return c.MaxCacheRecords
 }

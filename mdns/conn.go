@@ -18,9 +18,12 @@ import (
 // responder that publishes services and a querier that browses, over the
 // interfaces chosen by Config. One Conn per process is the intended use.
 //
-// All protocol work happens on one goroutine (the loop): packets, timers
-// and API calls are serialised there, so protocol state needs no locks and
-// runs deterministically on the virtual clock of package mdnstest.
+// All protocol work is serialised by one mutex: a reader goroutine handles
+// the packet it read itself, the loop goroutine runs timers, API calls and
+// interface changes. Protocol state needs no other lock and runs
+// deterministically on the virtual clock of package mdnstest. (Handing
+// each packet to the loop instead costs a second goroutine wake-up per
+// packet, most of the CPU a query costs on a small machine.)
 type Conn struct {
 	cfg   Config
 	net   Network
@@ -29,8 +32,8 @@ type Conn struct {
 	stats counters
 
 	cmds     chan func()
-	pkts     chan inPacket
 	ifNote   chan struct{}
+	rearm    chan struct{} // a reader scheduled work before the loop's timer
 	quit     chan struct{}
 	loopDone chan struct{}
 
@@ -41,20 +44,27 @@ type Conn struct {
 	watchStop context.CancelFunc
 	watchDone chan struct{}
 
-	// Owned by the loop goroutine.
-	rnd    *rand.Rand
-	sched  scheduler
-	ifaces map[int]*ifaceState
-	echo   echoFilter
-	resp   *responder
-	qr     *querier
+	// Owned by whoever holds mu (the "loop" in comments elsewhere).
+	mu      sync.Mutex
+	stopped bool      // the loop has ended: readers drop what they read
+	armed   time.Time // when the loop's timer fires; zero when not armed
+	rnd     *rand.Rand
+	sched   scheduler
+	ifaces  map[int]*ifaceState
+	echo    echoFilter
+	resp    *responder
+	qr      *querier
+	// pacers spread bursts of multicast (pace.go); sentWaiters run once
+	// they are empty.
+	pacers      map[famKey]*pacer
+	sentWaiters []func()
 
 	// joinWarned are the interfaces and families whose failed join was
-	// reported (interfaces_select.go); owned by the loop.
+	// reported (interfaces_select.go).
 	joinWarned map[famKey]bool
 }
 
-// inPacket is a datagram handed from a reader to the loop.
+// inPacket is a datagram a reader read.
 type inPacket struct {
 	buf  []byte
 	info PacketInfo
@@ -89,8 +99,8 @@ func Listen(cfg Config) (*Conn, error) {
 		net:       nw,
 		port:      cfg.port(),
 		cmds:      make(chan func()),
-		pkts:      make(chan inPacket, 256),
 		ifNote:    make(chan struct{}, 1),
+		rearm:     make(chan struct{}, 1),
 		quit:      make(chan struct{}),
 		loopDone:  make(chan struct{}),
 		watchDone: make(chan struct{}),
@@ -114,6 +124,9 @@ func Listen(cfg Config) (*Conn, error) {
 		c.closeSockets()
 		return nil, c.noInterfaceError()
 	}
+	// Close the gap between the first listing and the watch taking effect.
+	// (Scheduled before any goroutine starts: they own the scheduler.)
+	c.after(time.Second, c.refreshInterfaces)
 	for i, s := range c.socks {
 		if s != nil {
 			c.readers.Add(1)
@@ -131,9 +144,6 @@ func Listen(cfg Config) (*Conn, error) {
 			}
 		})
 	}()
-	// Close the gap between the first listing and the watch taking effect.
-	// (Scheduled before the loop starts: the loop owns the scheduler.)
-	c.after(time.Second, c.refreshInterfaces)
 	go c.loop()
 	return c, nil
 }
@@ -253,7 +263,7 @@ func (c *Conn) Close() error {
 	return c.closeErr
 }
 
-// do runs fn on the loop goroutine and waits for it.
+// do runs fn on the loop goroutine, with mu held, and waits for it.
 func (c *Conn) do(ctx context.Context, fn func()) error {
 	done := make(chan struct{})
 	select {
@@ -276,22 +286,43 @@ func (c *Conn) loop() {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
-		if at, ok := c.sched.next(); ok {
+		c.mu.Lock()
+		at, ok := c.sched.next()
+		c.armed = at
+		c.mu.Unlock()
+		if ok {
 			timer.Reset(time.Until(at))
 		} else {
 			timer.Stop()
 		}
 		select {
-		case p := <-c.pkts:
-			c.handlePacket(p)
 		case f := <-c.cmds:
-			f()
+			c.locked(f)
 		case <-timer.C:
-			c.runDue()
+			c.locked(c.runDue)
 		case <-c.ifNote:
-			c.refreshInterfaces()
+			c.locked(c.refreshInterfaces)
+		case <-c.rearm:
 		case <-c.quit:
+			c.locked(func() { c.stopped = true })
 			return
+		}
+	}
+}
+
+func (c *Conn) locked(fn func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fn()
+}
+
+// wakeLoop, with mu held, makes the loop re-arm its timer when a packet's
+// handling scheduled work before the time the loop sleeps until.
+func (c *Conn) wakeLoop() {
+	if at, ok := c.sched.next(); ok && (c.armed.IsZero() || at.Before(c.armed)) {
+		select {
+		case c.rearm <- struct{}{}:
+		default:
 		}
 	}
 }
@@ -340,11 +371,12 @@ func (c *Conn) readLoop(s PacketConn, v6 bool) {
 			continue
 		}
 		p := inPacket{buf: append([]byte(nil), buf[:n]...), info: info, v6: v6}
-		select {
-		case c.pkts <- p:
-		default:
-			c.stats.queueFull.Add(1)
+		c.mu.Lock()
+		if !c.stopped {
+			c.handlePacket(p)
+			c.wakeLoop()
 		}
+		c.mu.Unlock()
 	}
 }
 
@@ -420,11 +452,10 @@ func (c *Conn) groupAddr(v6 bool) netip.AddrPort {
 	return netip.AddrPortFrom(GroupIPv4, uint16(c.port))
 }
 
-// multicast sends m on one interface and family, split to fit the MTU.
+// multicast sends m on one interface and family, split to fit the MTU,
+// a large burst spread over time (pace.go).
 func (c *Conn) multicast(ifi *ifaceState, v6 bool, m *outMsg) {
-	for _, b := range pack(m, ifi.limit(v6)) {
-		c.write(v6, b, c.groupAddr(v6), ifi.Index)
-	}
+	c.multicastPaced(ifi.Index, v6, pack(m, ifi.limit(v6)))
 }
 
 // unicast sends m to dst through interface ifi, split to fit limit.
@@ -442,7 +473,9 @@ func (c *Conn) write(v6 bool, b []byte, dst netip.AddrPort, ifIndex int) {
 	if s == nil {
 		return
 	}
-	c.echo.add(b, time.Now())
+	if dst.Addr().IsMulticast() {
+		c.echo.add(b, time.Now()) // only multicast comes back to us
+	}
 	if _, err := s.WriteTo(b, dst, ifIndex); err != nil {
 		c.stats.sendErrors.Add(1)
 		return

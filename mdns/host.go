@@ -17,7 +17,7 @@ import (
 // and defended like this machine's own (RFC 6762 §8, §9).
 //
 // A Service with Host and Addrs publishes the same records for its SRV
-// target; Conn.PublishHost publishes them with no service.
+// target; Conn.RegisterHostNoWait publishes them with no service.
 type Host struct {
 	// Name is the host's label, "printer" for printer.local ("printer.local"
 	// is accepted too): letters, digits and '-'.
@@ -80,7 +80,7 @@ func hostAddrKey(addrs []netip.Addr) string {
 	return strings.Join(slices.Compact(s), " ")
 }
 
-// ValidateHost checks a Host as PublishHost does: its name, addresses
+// ValidateHost checks a Host as RegisterHostNoWait does: its name, addresses
 // and TTL.
 func ValidateHost(h Host) error {
 	_, err := h.validate()
@@ -118,9 +118,9 @@ type HostRegistration struct {
 	isReady bool
 }
 
-// PublishHost starts publishing h and returns without waiting, like
-// Publish: Ready, Wait and Err tell when its name is established.
-func (c *Conn) PublishHost(h Host) (*HostRegistration, error) {
+// RegisterHostNoWait starts publishing h and returns without waiting,
+// like RegisterNoWait: Ready, Wait and Err tell when its name is established.
+func (c *Conn) RegisterHostNoWait(h Host) (*HostRegistration, error) {
 	return c.publishHost(context.Background(), h)
 }
 

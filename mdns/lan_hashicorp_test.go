@@ -11,7 +11,7 @@ import (
 	"github.com/mdnskit/mdnskit/mdns"
 )
 
-// Interop with hashicorp/mdns (DESIGN.md: the most widely deployed Go mDNS
+// Interop with hashicorp/mdns (docs/architecture.md: the most widely deployed Go mDNS
 // library), run as a separate program on the hosts (internal/hashipeer).
 //
 // Its client asks once, from an ephemeral port: a legacy unicast query

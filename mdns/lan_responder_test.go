@@ -164,7 +164,14 @@ func TestLANAvahiSameHostName(t *testing.T) {
 				c := lanListen(t, self.Name)
 				lanRegister(t, c, mdns.Service{Instance: "Same Host", Type: "_side._tcp", Port: 9000})
 				if !daemonFirst {
-					time.Sleep(2 * time.Second) // our announcements go out first
+					// Ours holds the name on the link before the daemon
+					// starts: h1's Avahi resolves our service there.
+					if !poll(10*time.Second, func() bool {
+						out, err := h1.Run(t, 10*time.Second, "avahi-browse", "-rptk", "_side._tcp")
+						return err == nil && len(testlan.FindAvahi(testlan.ParseAvahiBrowse(out), "=", "Same Host")) > 0
+					}) {
+						t.Fatal("Avahi on h1 never resolved our service before the daemon started")
+					}
 					self.StartAvahi(t)
 				}
 				sameHostChecks(t, lan, c, "after start")

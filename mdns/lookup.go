@@ -165,7 +165,7 @@ func (b *browser) settleAddr() {
 	if len(names) == 0 {
 		want[everywhere(b.host, dns.TypePTR)] = b.hostName
 	}
-	b.setAsking(b.hostAsking, want)
+	b.setAsking(&b.hostAsking, want)
 	if len(names) > 0 {
 		b.out.push(b.host, event{kind: EventAdd, names: names})
 	}

@@ -13,6 +13,11 @@ type outMsg struct {
 	answers       []dns.RR
 	authority     []dns.RR
 	additional    []dns.RR
+	// with pairs a response's answers with their additional records
+	// (RFC 6763 §12): with[i] indexes the records of additional that
+	// belong with answers[i]. Nil: the additional records follow all the
+	// answers, where they fit.
+	with [][]int
 }
 
 // maxAdditionalMisses is how many additional records in a row may fail to
@@ -41,11 +46,16 @@ func payloadLimit(mtu int, v6 bool) int {
 // Queries: questions and the authority section (probes) go in the first
 // message; known answers fill it and the following ones, each but the last
 // with TC set (RFC 6762 §7.2). Responses: the questions (echoed for legacy
-// unicast) go in every message, answers are spread over as many messages as
-// needed, and additional records follow the answers where they fit
-// (RFC 6763 §12: they are an optimisation, so one that fits nowhere is left
-// out). A single record larger than limit gets a message of its own up to
-// MaxPacketSize; one larger still cannot be sent and is dropped.
+// unicast) go in every message and answers are spread over as many
+// messages as needed. An answer's own additional records (m.with) go in
+// its message: an answer and its additional records are kept together,
+// starting a new message rather than splitting them, so that each message
+// describes whole instances (PTR with SRV, TXT and addresses) and a
+// browser needs no further question for any of them. Other additional
+// records follow the answers where they fit (RFC 6763 §12: they are an
+// optimisation, so one that fits nowhere is left out). A single record
+// larger than limit gets a message of its own up to MaxPacketSize; one
+// larger still cannot be sent and is dropped.
 func pack(m *outMsg, limit int) [][]byte {
 	var out [][]byte
 	newMsg := func(first bool) *dns.Msg {
@@ -71,15 +81,61 @@ func pack(m *outMsg, limit int) [][]byte {
 	}
 	cur := newMsg(true)
 	sz := newSizer(cur, limit)
+	// placed marks the additional records already in cur (by index).
+	placed := make([]bool, len(m.additional))
 	next := func() {
+		sz.done()
 		cur = newMsg(false)
 		sz = newSizer(cur, limit)
+		clear(placed)
 	}
 	empty := func(d *dns.Msg) bool {
 		return len(d.Answer) == 0 && len(d.Ns) == 0 && len(d.Extra) == 0 && len(d.Question) == 0
 	}
-	for _, rr := range m.answers {
+	paired := make([]bool, len(m.additional))
+	for _, js := range m.with {
+		for _, j := range js {
+			paired[j] = true
+		}
+	}
+	// addExtras adds answer i's additional records where they fit; it
+	// returns those it placed and whether all of them fit.
+	var unit []int
+	addExtras := func(i int) bool {
+		unit = unit[:0]
+		if m.with == nil {
+			return true
+		}
+		all := true
+		for _, j := range m.with[i] {
+			if placed[j] {
+				continue
+			}
+			if sz.add(&cur.Extra, m.additional[j]) {
+				placed[j] = true
+				unit = append(unit, j)
+			} else {
+				all = false
+			}
+		}
+		return all
+	}
+	for i, rr := range m.answers {
+		mark := sz.mark()
 		if sz.add(&cur.Answer, rr) {
+			if addExtras(i) || len(cur.Answer) == 1 {
+				continue
+			}
+			// The answer fits but its additional records do not: it
+			// starts the next message with them.
+			sz.rollback(mark)
+			for _, j := range unit {
+				placed[j] = false
+			}
+			flush(cur)
+			next()
+			sz.add(&cur.Answer, rr)
+			addExtras(i)
 			continue
 		}
 		if len(cur.Answer) == 0 && (m.response || len(cur.Question) == 0) {
@@ -99,15 +155,21 @@ func pack(m *outMsg, limit int) [][]byte {
 		next()
 		if !sz.add(&cur.Answer, rr) {
 			cur.Answer = append(cur.Answer, rr) // alone: as large as mDNS allows
+			flush(cur)
+			next()
+			continue
 		}
+		addExtras(i)
 	}
 	// RFC 6763 §12: additional records are an optimisation. Once several
-	// in a row did not fit, the message is full: stop paying an exact
-	// length computation for each of the rest.
+	// in a row did not fit, the message is full: stop trying the rest.
 	misses := 0
-	for _, rr := range m.additional {
+	for j, rr := range m.additional {
 		if misses >= maxAdditionalMisses {
 			break
+		}
+		if paired[j] {
+			continue // it went with its answer, or found no room there
 		}
 		if sz.add(&cur.Extra, rr) {
 			misses = 0
@@ -118,27 +180,71 @@ func pack(m *outMsg, limit int) [][]byte {
 	if !empty(cur) || len(out) == 0 {
 		flush(cur)
 	}
+	sz.done()
 	return out
 }
 
 // A sizer adds records to a message while it stays within a size limit.
-// Msg.Len compresses the whole message, so calling it after every record
-// would make filling a message quadratic: bound is an upper bound of the
-// packed length (a record never takes more than its uncompressed length),
-// and the exact length is computed only when the bound says a record might
-// not fit.
+// It follows the packed length record by record (wireLen); only for a
+// record type wireLen does not know does it fall back to Msg.Len, which
+// compresses the whole message each time: then bound is an upper bound of
+// the packed length (a record never takes more than its uncompressed
+// length), and the exact length is computed only when the bound says a
+// record might not fit.
 type sizer struct {
-	m            *dns.Msg
-	limit, bound int
+	m     *dns.Msg
+	limit int
+	w     *wireLen // nil after the fallback
+	bound int
 }
 
 func newSizer(m *dns.Msg, limit int) *sizer {
-	return &sizer{m: m, limit: limit, bound: m.Len()}
+	s := &sizer{m: m, limit: limit, w: newWireLen()}
+	for _, q := range m.Question {
+		s.w.question(q)
+	}
+	for _, sec := range [...][]dns.RR{m.Answer, m.Ns, m.Extra} {
+		for _, rr := range sec {
+			if !s.w.add(rr) {
+				s.fallback()
+				return s
+			}
+		}
+	}
+	return s
+}
+
+func (s *sizer) fallback() {
+	if s.w != nil {
+		s.w.release()
+	}
+	s.w = nil
+	s.bound = s.m.Len()
+}
+
+// done releases what the sizer holds; it must not be used after.
+func (s *sizer) done() {
+	if s.w != nil {
+		s.w.release()
+		s.w = nil
+	}
 }
 
 // add appends rr to section (one of the message's) if the message still
 // fits, and reports whether it did.
 func (s *sizer) add(section *[]dns.RR, rr dns.RR) bool {
+	if s.w != nil {
+		mk := s.w.mark()
+		if s.w.add(rr) {
+			if s.w.n > s.limit {
+				s.w.rollback(mk)
+				return false
+			}
+			*section = append(*section, rr)
+			return true
+		}
+		s.fallback()
+	}
 	*section = append(*section, rr)
 	if n := dns.Len(rr); s.bound+n <= s.limit {
 		s.bound += n
@@ -150,4 +256,29 @@ func (s *sizer) add(section *[]dns.RR, rr dns.RR) bool {
 	}
 	*section = (*section)[:len(*section)-1]
 	return false
+}
+
+// sizerMark is a point a sizer's message can go back to.
+type sizerMark struct {
+	answers, extra int
+	w              wireMark
+}
+
+func (s *sizer) mark() sizerMark {
+	mk := sizerMark{answers: len(s.m.Answer), extra: len(s.m.Extra)}
+	if s.w != nil {
+		mk.w = s.w.mark()
+	}
+	return mk
+}
+
+// rollback takes back the answers and additional records added after mk.
+func (s *sizer) rollback(mk sizerMark) {
+	s.m.Answer = s.m.Answer[:mk.answers]
+	s.m.Extra = s.m.Extra[:mk.extra]
+	if s.w != nil {
+		s.w.rollback(mk.w)
+		return
+	}
+	s.bound = s.m.Len()
 }

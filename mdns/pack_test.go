@@ -2,6 +2,8 @@ package mdns
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"net"
 	"testing"
 
 	"github.com/miekg/dns"
@@ -93,5 +95,129 @@ func TestPayloadLimit(t *testing.T) {
 		if got := payloadLimit(c.mtu, c.v6); got != c.want {
 			t.Errorf("payloadLimit(%d, %v) = %d, want %d", c.mtu, c.v6, got, c.want)
 		}
+	}
+}
+
+// RFC 6763 §12: each answer travels with its own additional records. A
+// response too large for one message is split between instances, never
+// inside one: a browser gets every instance whole (PTR with SRV, TXT and
+// the host's address) and needs no further question.
+func TestPackKeepsInstancesWhole(t *testing.T) {
+	m := &outMsg{response: true, authoritative: true}
+	host := &dns.A{Hdr: hdr("h1.local.", dns.TypeA, 120), A: net.IPv4(10, 0, 0, 1).To4()}
+	m.additional = append(m.additional, host)
+	for i := range 60 {
+		inst := fmt.Sprintf("Instance\\ %02d._x._tcp.local.", i)
+		m.answers = append(m.answers, &dns.PTR{Hdr: hdr("_x._tcp.local.", dns.TypePTR, 4500), Ptr: inst})
+		j := len(m.additional)
+		m.additional = append(m.additional,
+			&dns.SRV{Hdr: hdr(inst, dns.TypeSRV, 120), Port: 80, Target: "h1.local."},
+			txtRR(inst, 4500, [][]byte{[]byte(fmt.Sprintf("n=%d", i)), make([]byte, 40)}))
+		m.with = append(m.with, []int{j, j + 1, 0})
+	}
+	limit := payloadLimit(1500, false)
+	msgs := pack(m, limit)
+	seen := map[string]bool{}
+	for k, b := range msgs {
+		if len(b) > limit {
+			t.Errorf("message %d: %d bytes, limit %d", k, len(b), limit)
+		}
+		var d dns.Msg
+		if err := d.Unpack(b); err != nil {
+			t.Fatal(err)
+		}
+		extra := map[string]bool{}
+		for _, rr := range d.Extra {
+			extra[dns.TypeToString[rr.Header().Rrtype]+" "+dns.CanonicalName(rr.Header().Name)] = true
+		}
+		for _, rr := range d.Answer {
+			inst := dns.CanonicalName(rr.(*dns.PTR).Ptr)
+			if seen[inst] {
+				t.Errorf("%s answered twice", inst)
+			}
+			seen[inst] = true
+			if !extra["SRV "+inst] || !extra["TXT "+inst] || !extra["A h1.local."] {
+				t.Errorf("message %d: %s without its SRV, TXT or address", k, inst)
+			}
+		}
+	}
+	if len(seen) != 60 {
+		t.Errorf("%d of 60 instances sent", len(seen))
+	}
+	t.Logf("60 instances in %d messages", len(msgs))
+}
+
+// wireLen follows Msg.Len exactly for records whose names are compressed
+// (PTR, A, AAAA, TXT), whatever the order and the escapes in the names,
+// and never falls below it (nor below the packed length) when SRV or NSEC
+// records bring names that are not.
+func TestWireLenMatchesMsgLen(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 4))
+	label := func() string {
+		const chars = "abcXYZ09-_ .\\\"é"
+		n := 1 + rnd.IntN(12)
+		var b []byte
+		for range n {
+			b = append(b, chars[rnd.IntN(len(chars))])
+		}
+		return escapeLabel(string(b))
+	}
+	suffixes := []string{"local.", "_x._tcp.local.", "_y._udp.local.", "h1.local."}
+	name := func() string {
+		s := suffixes[rnd.IntN(len(suffixes))]
+		if rnd.IntN(3) > 0 {
+			s = label() + "." + s
+		}
+		return s
+	}
+	record := func(uncompressed bool) dns.RR {
+		k := rnd.IntN(4)
+		if uncompressed {
+			k = 4 + rnd.IntN(2)
+		}
+		switch k {
+		case 0:
+			return &dns.PTR{Hdr: hdr(name(), dns.TypePTR, 120), Ptr: name()}
+		case 1:
+			return &dns.A{Hdr: hdr(name(), dns.TypeA, 120), A: net.IPv4(10, 0, 0, byte(rnd.IntN(255))).To4()}
+		case 2:
+			return &dns.AAAA{Hdr: hdr(name(), dns.TypeAAAA, 120), AAAA: net.ParseIP("fe80::1")}
+		case 3:
+			return txtRR(name(), 4500, [][]byte{[]byte(label()), {0, 1, '"'}})
+		case 4:
+			return &dns.SRV{Hdr: hdr(name(), dns.TypeSRV, 120), Port: 80, Target: name()}
+		}
+		return &dns.NSEC{Hdr: hdr(name(), dns.TypeNSEC, 120), NextDomain: name(), TypeBitMap: []uint16{dns.TypeA, dns.TypeTXT}}
+	}
+	for trial := range 500 {
+		mixed := trial%2 == 1
+		d := new(dns.Msg)
+		d.Compress = true
+		d.Question = []dns.Question{{Name: name(), Qtype: dns.TypePTR, Qclass: dns.ClassINET}}
+		w := newWireLen()
+		w.question(d.Question[0])
+		for range 1 + rnd.IntN(30) {
+			rr := record(mixed && rnd.IntN(3) == 0)
+			if !w.add(rr) {
+				t.Fatalf("wireLen does not know %T", rr)
+			}
+			if rnd.IntN(2) == 0 {
+				d.Answer = append(d.Answer, rr)
+			} else {
+				d.Extra = append(d.Extra, rr)
+			}
+		}
+		want := d.Len()
+		b, err := d.Pack()
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case !mixed && w.n != want:
+			t.Fatalf("trial %d: wireLen %d, Msg.Len %d\n%v", trial, w.n, want, d)
+		case w.n < want || w.n < len(b):
+			t.Fatalf("trial %d: wireLen %d below Msg.Len %d or the packed %d\n%v", trial, w.n, want, len(b), d)
+		}
+		w.release()
 	}
 }

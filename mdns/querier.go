@@ -2,14 +2,15 @@ package mdns
 
 import (
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/miekg/dns"
 )
 
 // querier asks questions continuously, caches answers and turns them into
-// browse events (RFC 6762 §5, §7, §10). It lives on the Conn's loop
-// goroutine; every method is called from there.
+// browse events (RFC 6762 §5, §7, §10). It lives on the Conn's loop:
+// every method is called with the Conn's mutex held (conn.go).
 //
 // Browsers never read packets: every response goes into the cache, and a
 // browser recomputes the instances whose records changed. Several browsers
@@ -24,7 +25,7 @@ type querier struct {
 
 	// interest maps a canonical name to the browsers whose results
 	// depend on its records; dirty collects browsers to recompute.
-	interest map[string]map[*browser]int
+	interest map[string][]watcher
 	dirty    map[*browser]bool
 
 	// relays are sources that forward other links' records
@@ -38,7 +39,7 @@ func newQuerier(c *Conn) *querier {
 		cache:     newCache(c.cfg.maxCache()),
 		questions: make(map[askKey]*question),
 		senders:   make(map[famKey]*sender),
-		interest:  make(map[string]map[*browser]int),
+		interest:  make(map[string][]watcher),
 		dirty:     make(map[*browser]bool),
 		relays:    make(map[netip.Addr]time.Time),
 	}
@@ -62,11 +63,15 @@ func (q *querier) handleQuery(in *inMsg) {
 }
 
 // handleResponse caches the answers of a response (§10) and updates
-// browsers. Echoes of our own responses are cached too: our browser must
-// see our own services.
+// browsers. Echoes of our own responses are cached too, while something is
+// browsed: our browser must see our own services. A Conn that only
+// publishes does not keep a copy of everything it publishes (a later
+// browse asks, and the echo of the answer is cached then).
 func (q *querier) handleResponse(in *inMsg) {
 	if !in.own {
 		q.noteRelay(in)
+	} else if len(q.interest) == 0 {
+		return
 	}
 	q.storeResponse(in)
 	q.settle()
@@ -100,34 +105,50 @@ func (q *querier) ifaceDown(ifi *ifaceState) {
 // watched reports whether some browser depends on name's records.
 func (q *querier) watched(name string) bool { return len(q.interest[name]) > 0 }
 
+// watcher is a browser's interest in a name: how many of its instances
+// (or itself) depend on it. A name has few watchers: a slice.
+type watcher struct {
+	b *browser
+	n int
+}
+
 // watch and unwatch count a browser's interest in a canonical name.
 func (q *querier) watch(b *browser, name string) {
-	m := q.interest[name]
-	if m == nil {
-		m = make(map[*browser]int)
-		q.interest[name] = m
+	ws := q.interest[name]
+	for i := range ws {
+		if ws[i].b == b {
+			ws[i].n++
+			return
+		}
 	}
-	m[b]++
+	q.interest[name] = append(ws, watcher{b, 1})
 }
 
 func (q *querier) unwatch(b *browser, name string) {
-	m := q.interest[name]
-	if m == nil {
-		return
-	}
-	if m[b]--; m[b] <= 0 {
-		delete(m, b)
-		if len(m) == 0 {
-			delete(q.interest, name)
+	ws := q.interest[name]
+	for i := range ws {
+		if ws[i].b != b {
+			continue
 		}
+		if ws[i].n--; ws[i].n > 0 {
+			return
+		}
+		ws = slices.Delete(ws, i, i+1)
+		if len(ws) == 0 {
+			delete(q.interest, name)
+		} else {
+			q.interest[name] = ws
+		}
+		return
 	}
 }
 
-// touch tells the browsers interested in name that its records changed.
-func (q *querier) touch(name string) {
-	for b := range q.interest[name] {
-		b.touch(name)
-		q.dirty[b] = true
+// touchEntry tells the browsers interested in e's name that one of its
+// records came, changed or went.
+func (q *querier) touchEntry(e *cacheEntry) {
+	for _, w := range q.interest[e.key.name] {
+		w.b.touch(e.key.name, e.target)
+		q.dirty[w.b] = true
 	}
 }
 
@@ -153,4 +174,15 @@ func (q *querier) ptrTargets(name string) map[string]string {
 		}
 	})
 	return out
+}
+
+// ptrTo returns the presentation name of target if a PTR record at owner
+// (on any interface) names it.
+func (q *querier) ptrTo(owner, target string) (string, bool) {
+	for _, e := range q.cache.byTarget[target] {
+		if e.key.name == owner {
+			return e.rr.(*dns.PTR).Ptr, true
+		}
+	}
+	return "", false
 }

@@ -61,17 +61,18 @@ type question struct {
 // slot is a record set's schedule on one interface and family, shared by
 // the questions that ask for it there.
 type slot struct {
-	qs       map[*question]bool
+	qs       []*question // usually one
 	name     string
 	due      time.Time
-	interval time.Duration // 0 until the first query is sent
+	interval time.Duration // 0 until the first query is sent, or re-asked
 	sent     int
+	last     time.Time // when it was last asked
 }
 
 // limited reports whether every question of the slot is a scoped one that
 // has been asked familyTries times: the slot then stays silent.
 func (sl *slot) limited() bool {
-	for qs := range sl.qs {
+	for _, qs := range sl.qs {
 		if !qs.key.scoped {
 			return false
 		}
@@ -98,6 +99,9 @@ type sender struct {
 	task    *task
 	at      time.Time
 	hist    history
+	// firstAt is the first query planned last, which questions started
+	// after it join while it is at least firstQueryMin away.
+	firstAt time.Time
 }
 
 func (q *querier) sender(fk famKey) *sender {
@@ -159,12 +163,13 @@ func (q *querier) unaskKey(key askKey) {
 	}
 	delete(q.questions, key)
 	for _, s := range q.senders {
-		if sl, ok := s.slots[key.rrKey]; ok && sl.qs[qs] {
-			delete(sl.qs, qs)
+		if sl, ok := s.slots[key.rrKey]; ok && slices.Contains(sl.qs, qs) {
+			sl.qs = slices.DeleteFunc(sl.qs, func(x *question) bool { return x == qs })
 			if len(sl.qs) == 0 {
 				delete(s.slots, key.rrKey)
 			}
-			q.reschedule(s)
+			// No reschedule: a query planned for nothing finds nothing
+			// to send and plans the next.
 		}
 	}
 }
@@ -177,20 +182,28 @@ func (qs *question) covers(fk famKey) bool { return !qs.key.scoped || qs.key.on 
 // planned if that is still at least 20 ms away.
 func (q *querier) addSlot(s *sender, qs *question) {
 	if sl, ok := s.slots[qs.key.rrKey]; ok {
-		sl.qs[qs] = true
+		if !slices.Contains(sl.qs, qs) {
+			sl.qs = append(sl.qs, qs)
+		}
 		return
 	}
 	now := time.Now()
-	due := time.Time{}
-	for _, o := range s.slots {
-		if o.interval == 0 && o.due.Sub(now) >= firstQueryMin && (due.IsZero() || o.due.Before(due)) {
-			due = o.due
-		}
-	}
-	if due.IsZero() {
+	due := s.firstAt
+	if due.Sub(now) < firstQueryMin {
 		due = now.Add(q.c.jitter(firstQueryMin, firstQueryMax))
+		s.firstAt = due
 	}
-	s.slots[qs.key.rrKey] = &slot{qs: map[*question]bool{qs: true}, name: qs.name, due: due}
+	s.slots[qs.key.rrKey] = &slot{qs: []*question{qs}, name: qs.name, due: due}
+	q.wakeAt(s, due)
+}
+
+// wakeAt makes sure s sends by at: a sender with thousands of questions
+// (as many instances being resolved) is not rescheduled from scratch for
+// each one added.
+func (q *querier) wakeAt(s *sender, at time.Time) {
+	if s.task != nil && !at.Before(s.at) {
+		return
+	}
 	q.reschedule(s)
 }
 
@@ -213,6 +226,33 @@ func (q *querier) requestRefresh(e *cacheEntry) {
 	}
 	s.refresh[key] = refreshReq{name: e.rr.Header().Name, due: time.Now(), reconfirm: e.reconfirm}
 	q.reschedule(s)
+}
+
+// reask brings forward the question for key on every family of
+// interface ifIndex that asks it, because a record it needs left the
+// cache before its time. Like a first query (RFC 6762 §5.2) it goes out
+// after 20–120 ms, but never within a second of the last query for it;
+// the interval then starts again from one second.
+func (q *querier) reask(ifIndex int, key rrKey) {
+	now := time.Now()
+	for _, v6 := range [...]bool{false, true} {
+		s := q.senders[famKey{ifIndex, v6}]
+		if s == nil {
+			continue
+		}
+		sl := s.slots[key]
+		if sl == nil || sl.limited() {
+			continue
+		}
+		due := now.Add(q.c.jitter(firstQueryMin, firstQueryMax))
+		if !sl.last.IsZero() && due.Before(sl.last.Add(firstInterval)) {
+			due = sl.last.Add(firstInterval)
+		}
+		if due.Before(sl.due) {
+			sl.due, sl.interval = due, 0
+			q.reschedule(s)
+		}
+	}
 }
 
 // reschedule arms s's task for its next message. The earliest item fixes
@@ -293,6 +333,7 @@ func (q *querier) sendQueries(s *sender) {
 		sl.interval = min(max(2*sl.interval, firstInterval), maxQueryInterval)
 		sl.due = now.Add(sl.interval)
 		sl.sent++
+		sl.last = now
 		items = append(items, item{key: key, name: sl.name})
 	}
 	for key, r := range s.refresh {

@@ -23,7 +23,7 @@ type Registration struct {
 	err     error
 	srvHost string // the SRV target now, for HostName
 
-	// Owned by the loop goroutine.
+	// Owned by the loop (Conn.mu held).
 	svc      Service
 	cl       *claim
 	typeName string // "_http._tcp.local."
@@ -44,8 +44,9 @@ type Registration struct {
 // once it is established. The returned Registration reports the final
 // name. If ctx ends first, the registration is withdrawn.
 //
-// Register is Publish followed by Wait. To register many services, call
-// Publish for each and wait afterwards: they are probed together.
+// Register is RegisterNoWait followed by Wait. To register many services,
+// call RegisterNoWait for each and wait afterwards: they are probed
+// together.
 func (c *Conn) Register(ctx context.Context, s Service) (*Registration, error) {
 	g, err := c.publish(ctx, s)
 	if err != nil {
@@ -60,16 +61,16 @@ func (c *Conn) Register(ctx context.Context, s Service) (*Registration, error) {
 	return g, nil
 }
 
-// Publish starts publishing s and returns without waiting: the probes and
+// RegisterNoWait starts publishing s and returns without waiting: the probes and
 // announcements of RFC 6762 §8 go on in the Conn's own goroutine, together
 // for everything published at about the same time. Ready is closed once
 // the registration is established or has failed (Err says which); Wait
 // waits for it. Until then the name may still change (a conflict) and
 // the service is not answered for. Withdraw it with Deregister.
 //
-// Publishing a thousand services this way takes a thousand calls and no
+// Registering a thousand services this way takes a thousand calls and no
 // goroutine of the caller's; they are established about as fast as one.
-func (c *Conn) Publish(s Service) (*Registration, error) {
+func (c *Conn) RegisterNoWait(s Service) (*Registration, error) {
 	return c.publish(context.Background(), s)
 }
 
@@ -184,7 +185,7 @@ func cloneText(t [][]byte) [][]byte {
 	return out
 }
 
-// The methods below run on the loop goroutine.
+// The methods below run on the loop (Conn.mu held).
 
 func (g *Registration) notify() {
 	select {
@@ -243,6 +244,7 @@ func (r *responder) add(g *Registration) error {
 	}
 	first := r.targetsOwnHost(g) && !r.ownHostNeeded()
 	r.regs = append(r.regs, g)
+	r.changed()
 	r.rename(g, g.svc.Instance)
 	if first {
 		r.resetHostClaim()

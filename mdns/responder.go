@@ -6,8 +6,8 @@ import (
 )
 
 // responder publishes records: probing, announcing, answering, defending
-// and saying goodbye (RFC 6762 §6–§10). It lives on the Conn's loop
-// goroutine; every method is called from there.
+// and saying goodbye (RFC 6762 §6–§10). It lives on the Conn's loop:
+// every method is called with the Conn's mutex held (conn.go).
 //
 // Names are claimed per interface: a claim (the host name, or one service
 // instance name) probes, then announces, on each interface on its own, so
@@ -28,6 +28,19 @@ type responder struct {
 	// hostMemo caches hostRecords per interface index.
 	hostMemo map[int]hostMemo
 	closed   bool // shutdown started: nothing new is sent
+
+	// gen counts changes to what we publish (registrations, their
+	// records, claim states, interfaces, the host name): the memos below
+	// hold while it stays the same. Every query is answered from them.
+	gen     uint64
+	pubMemo map[int]*pubSet // published, per interface index
+	idsMemo idsMemo         // allRecordIDs
+	// byInst finds a registration by its canonical instance name.
+	byInst map[string]*Registration
+	// packBuf is reused to pack legacy unicast answers; legacy holds
+	// the replies to repeated ones.
+	packBuf []byte
+	legacy  legacyMemo
 
 	// proxies are the host names we publish for other devices
 	// (responder_proxy.go).
@@ -70,8 +83,14 @@ func newResponder(c *Conn, host string) *responder {
 		ifs:       make(map[int]*ifResp),
 		yielded:   make(map[string]bool),
 		hostMemo:  make(map[int]hostMemo),
+		pubMemo:   make(map[int]*pubSet),
+		byInst:    make(map[string]*Registration),
 	}
 }
+
+// changed notes a change to what we publish: the memos are rebuilt on
+// next use.
+func (r *responder) changed() { r.gen++ }
 
 // sortedIfs returns the interfaces in index order, for deterministic runs.
 func (r *responder) sortedIfs() []*ifResp {
@@ -99,6 +118,7 @@ func (r *responder) ifaceUp(ifi *ifaceState) {
 	ifr.lastMC[0] = make(map[string]time.Time)
 	ifr.lastMC[1] = make(map[string]time.Time)
 	r.ifs[ifi.Index] = ifr
+	r.changed()
 	if r.closed || r.idle() {
 		return
 	}
@@ -126,6 +146,7 @@ func (r *responder) ifaceChanged(ifi, prev *ifaceState) {
 	if r.closed || sameAddrs(prev.Prefixes, ifi.Prefixes) {
 		return
 	}
+	r.changed()
 	hs := r.hostClaim.per[ifi.Index]
 	if hs == nil {
 		return
@@ -176,6 +197,7 @@ func (r *responder) ifaceDown(ifi *ifaceState) {
 	ifr.deferred = nil
 	delete(r.ifs, ifi.Index)
 	delete(r.hostMemo, ifi.Index)
+	r.changed()
 	if st := r.hostClaim.per[ifi.Index]; st != nil {
 		r.c.cancel(st.reclaim)
 	}
@@ -243,5 +265,7 @@ func (r *responder) shutdown(done func()) {
 			}
 		}
 	}
+	clear(r.byInst)
+	r.changed()
 	r.goodbyeTwice(sends, done)
 }

@@ -29,17 +29,32 @@ type respOpts struct {
 const legacyTTL = 10
 
 func (o respOpts) rr(p *prr) dns.RR {
-	ttl := p.ttl()
+	mode := wireLive
 	switch {
 	case o.goodbye:
-		ttl = 0
+		mode = wireGoodbye
 	case o.legacy:
+		mode = wireLegacy
+	}
+	// Built once per record and mode: a record is immutable (a change
+	// builds a new prr), and packing only ever writes the RDLENGTH the
+	// record always has.
+	if w := p.wire[mode]; w != nil {
+		return w
+	}
+	ttl := p.ttl()
+	switch mode {
+	case wireGoodbye:
+		ttl = 0
+	case wireLegacy:
 		ttl = min(ttl, legacyTTL)
 	}
 	// RFC 6762 §10.2: the cache-flush bit on unique records only, never
 	// in legacy unicast answers; goodbyes go without it, so that one
 	// address's goodbye does not flush the others.
-	return withTTL(p.rr, ttl, p.unique && !o.goodbye && !o.legacy)
+	w := withTTL(p.rr, ttl, p.unique && mode == wireLive)
+	p.wire[mode] = w
+	return w
 }
 
 func (o respOpts) rrs(ps []*prr) []dns.RR {
@@ -52,9 +67,12 @@ func (o respOpts) rrs(ps []*prr) []dns.RR {
 
 // groups splits answers into messages: the records of a service with
 // OwnMessages each get their own, everything else shares one. go-micro's
-// parser reads only one instance per message (reference/go-micro-mdns.md
-// §4.1).
+// parser reads only one instance per message (docs/gomicro-wire.md,
+// "How go-micro reads a message").
 func groups(answers []*prr) [][]*prr {
+	if !slices.ContainsFunc(answers, func(p *prr) bool { return p.reg != nil && p.reg.svc.OwnMessages }) {
+		return [][]*prr{answers} // the usual case: one message's worth
+	}
 	var shared []*prr
 	var own [][]*prr
 	index := make(map[*Registration]int)
@@ -79,8 +97,9 @@ func groups(answers []*prr) [][]*prr {
 }
 
 // sendMC multicasts answers on one interface and family, each message
-// with the additional records extra computes for its answers.
-func (r *responder) sendMC(ifr *ifResp, v6 bool, answers []*prr, extra func([]*prr) []*prr, o respOpts) {
+// with the additional records extra computes for its answers (paired
+// with them, see additionals).
+func (r *responder) sendMC(ifr *ifResp, v6 bool, answers []*prr, extra func([]*prr) ([]*prr, [][]int), o respOpts) {
 	gs := groups(answers)
 	if o.goodbye && len(gs) > 1 && groupOwner(gs[0]) == nil {
 		// Own-message groups first: their live address records (below)
@@ -102,8 +121,8 @@ func (r *responder) sendMC(ifr *ifResp, v6 bool, answers []*prr, extra func([]*p
 			// them, and gets the whole instance in one message. They
 			// count as multicast (RFC 6762 §6), so an announcement or an
 			// answer within the next second leaves them out.
-			ex := extra(g)
-			m.additional = o.rrs(ex)
+			ex, with := extra(g)
+			m.additional, m.with = o.rrs(ex), with
 			extras = append(extras, ex...)
 		}
 		r.c.multicast(ifr.ifi, v6, m)
@@ -156,15 +175,15 @@ func (r *responder) announceRecords(ifr *ifResp, recs []*prr) {
 		return
 	}
 	pub := r.published(ifr.ifi)
-	extra := func(g []*prr) []*prr {
-		out := additionals(pub, g, nil)
+	extra := func(g []*prr) ([]*prr, [][]int) {
+		out, with := additionals(pub, g, nil)
 		owner := groupOwner(g)
 		for _, p := range nsecs {
 			if groupOwner([]*prr{p}) == owner {
 				out = appendMissing(out, p)
 			}
 		}
-		return out
+		return out, with
 	}
 	ifr.families(func(v6 bool) {
 		if send := ifr.unsentRecently(v6, answers); len(send) > 0 {
@@ -199,7 +218,7 @@ func (ifr *ifResp) unsentRecently(v6 bool, recs []*prr) []*prr {
 // ownGoodbye writes the goodbye of an OwnMessages service the way
 // hashicorp/mdns-derived parsers (go-micro) can read it: they only treat a
 // message as an instance once it has an address, and take the TTL of the
-// record that completed it (reference/go-micro-mdns.md §4.1, §4.4). So the
+// record that completed it (docs/gomicro-wire.md, "How go-micro reads a message"). So the
 // host's addresses go in with their live TTL, before the TTL-0 TXT that
 // completes the instance; the records themselves stay valid, only the
 // service's are withdrawn (RFC 6762 §10.1).
@@ -275,7 +294,7 @@ func (r *responder) goodbyeTwice(sends []goodbyeSend, done func()) {
 		if n+1 < goodbyeCount {
 			r.c.after(goodbyeInterval, func() { send(n + 1) })
 		} else if done != nil {
-			done()
+			r.c.whenSent(done) // on the wire, not in a queue, before Close
 		}
 	}
 	send(0)
@@ -299,6 +318,10 @@ func (r *responder) withdraw(g *Registration, done func()) {
 		return
 	}
 	r.regs = append(r.regs[:i:i], r.regs[i+1:]...)
+	if r.byInst[g.instKey] == g {
+		delete(r.byInst, g.instKey)
+	}
+	r.changed()
 	last := r.targetsOwnHost(g) && !r.ownHostNeeded()
 	gone := r.unbindService(g)
 	var sends []goodbyeSend
@@ -306,12 +329,9 @@ func (r *responder) withdraw(g *Registration, done func()) {
 		idx := ifr.ifi.Index
 		var recs []*prr
 		if st := g.cl.per[idx]; st != nil && st.announced {
-			still := make(map[string]bool)
-			for _, p := range r.published(ifr.ifi) {
-				still[p.id] = true
-			}
+			still := r.published(ifr.ifi).byID
 			for _, p := range g.recs {
-				if !still[p.id] {
+				if still[p.id] == nil {
 					recs = append(recs, p)
 				}
 			}

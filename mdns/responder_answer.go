@@ -128,6 +128,9 @@ func (ifr *ifResp) findDeferred(src netip.AddrPort, v6 bool) *deferredQuery {
 // knownAnswers indexes a query's known answers by identity, with the
 // largest TTL seen.
 func knownAnswers(kas []dns.RR) map[string]uint32 {
+	if len(kas) == 0 {
+		return nil
+	}
 	out := make(map[string]uint32, len(kas))
 	for _, rr := range kas {
 		if classOf(rr) != dns.ClassINET {
@@ -143,24 +146,41 @@ func knownAnswers(kas []dns.RR) map[string]uint32 {
 // the querier already knows (RFC 6762 §7.1: a known answer with at least
 // half our TTL). qu reports, per answer, whether every question that asked
 // for it wanted a unicast reply (RFC 6762 §5.4).
-func collect(pub []*prr, qs []dns.Question, ka map[string]uint32) (answers []*prr, qu map[string]bool) {
-	qu = make(map[string]bool)
+func collect(pub *pubSet, qs []dns.Question, ka map[string]uint32) (answers []*prr, qu map[string]bool) {
+	var multi map[string]bool // with several questions: unicast wanted by all that asked
 	for _, q := range qs {
 		if c := q.Qclass & classMask; c != dns.ClassINET && c != dns.ClassANY {
 			continue
 		}
 		wantsUnicast := q.Qclass&quBit != 0
-		for _, p := range match(pub, q) {
+		eachMatch(pub, q, func(p *prr) {
 			if t, ok := ka[p.id]; ok && t >= p.ttl()/2 {
-				continue
+				return
 			}
-			if prev, ok := qu[p.id]; ok {
-				qu[p.id] = prev && wantsUnicast
-				continue
+			if len(qs) == 1 {
+				// One question (the usual query): no duplicates.
+				answers = append(answers, p)
+				if wantsUnicast {
+					if qu == nil {
+						qu = make(map[string]bool)
+					}
+					qu[p.id] = true
+				}
+				return
 			}
-			qu[p.id] = wantsUnicast
+			if multi == nil {
+				multi = make(map[string]bool)
+			}
+			if prev, ok := multi[p.id]; ok {
+				multi[p.id] = prev && wantsUnicast
+				return
+			}
+			multi[p.id] = wantsUnicast
 			answers = append(answers, p)
-		}
+		})
+	}
+	if multi != nil {
+		qu = multi
 	}
 	return answers, qu
 }
@@ -209,8 +229,9 @@ func (r *responder) answer(ifr *ifResp, v6 bool, src netip.AddrPort, direct bool
 		}
 		for _, g := range groups(uni) {
 			// RFC 6762 §18.1: a unicast reply echoes the query ID.
+			ex, with := additionals(pub, g, skip)
 			m := &outMsg{id: id, response: true, authoritative: true,
-				answers: respOpts{}.rrs(g), additional: respOpts{}.rrs(additionals(pub, g, skip))}
+				answers: respOpts{}.rrs(g), additional: respOpts{}.rrs(ex), with: with}
 			r.c.unicast(ifr.ifi, v6, src, m, ifr.ifi.limit(v6))
 		}
 	}
@@ -305,10 +326,7 @@ func (r *responder) flushMC(ifr *ifResp, v6 bool, b *mcBatch) {
 		return
 	}
 	pub := r.published(ifr.ifi)
-	live := make(map[string]*prr, len(pub))
-	for _, p := range pub {
-		live[p.id] = p
-	}
+	live := pub.byID
 	now := time.Now()
 	lm := ifr.lastMC[fam(v6)]
 	var send []*prr
@@ -330,7 +348,7 @@ func (r *responder) flushMC(ifr *ifResp, v6 bool, b *mcBatch) {
 	if len(send) == 0 {
 		return
 	}
-	r.sendMC(ifr, v6, send, func(g []*prr) []*prr { return additionals(pub, g, nil) }, respOpts{})
+	r.sendMC(ifr, v6, send, func(g []*prr) ([]*prr, [][]int) { return additionals(pub, g, nil) }, respOpts{})
 }
 
 // suppressDuplicates drops our pending multicast answers that another

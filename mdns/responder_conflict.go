@@ -207,9 +207,19 @@ func (r *responder) ownsType(cl *claim, t uint16) bool {
 	return t == dns.TypeSRV || t == dns.TypeTXT
 }
 
+// idsMemo holds allRecordIDs as of a responder.gen.
+type idsMemo struct {
+	gen uint64
+	ids map[string]bool
+}
+
 // allRecordIDs lists every record we publish or propose, on any
-// interface: another host repeating one of them is no conflict.
+// interface: another host repeating one of them is no conflict. The map
+// must not be modified.
 func (r *responder) allRecordIDs() map[string]bool {
+	if r.idsMemo.ids != nil && r.idsMemo.gen == r.gen {
+		return r.idsMemo.ids
+	}
 	out := make(map[string]bool)
 	for _, ifr := range r.ifs {
 		for _, p := range r.hostRecords(ifr.ifi) {
@@ -226,5 +236,6 @@ func (r *responder) allRecordIDs() map[string]bool {
 			out[p.id] = true
 		}
 	}
+	r.idsMemo = idsMemo{gen: r.gen, ids: out}
 	return out
 }

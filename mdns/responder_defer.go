@@ -49,6 +49,7 @@ func (r *responder) deferHost(ifr *ifResp) {
 	// publishes this machine's addresses under the same name, and a
 	// goodbye would delete its identical records from every cache.
 	st.state, st.sent, st.announced = stDeferred, 0, false
+	r.changed()
 	r.armProbe(ifr)
 	r.hostReady(ifr)
 }
@@ -56,6 +57,7 @@ func (r *responder) deferHost(ifr *ifResp) {
 // hostReady moves the services that were waiting for the host name on
 // ifr to live, announces them and releases their Register calls.
 func (r *responder) hostReady(ifr *ifResp) {
+	r.changed()
 	idx := ifr.ifi.Index
 	var ann []*claim
 	for _, g := range r.regs {
@@ -147,4 +149,5 @@ func (r *responder) resetHostClaim() {
 		r.c.cancel(st.reclaim)
 	}
 	r.hostClaim.per = make(map[int]*claimIf)
+	r.changed()
 }

@@ -3,8 +3,6 @@ package mdns_test
 import (
 	"encoding/binary"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -85,67 +83,3 @@ func TestResponderHostileInput(t *testing.T) {
 	})
 }
 
-// FuzzHandlePacket feeds arbitrary bytes to a Conn that publishes a
-// service, as multicast, unicast and legacy unicast: it must neither crash
-// nor stop answering.
-func FuzzHandlePacket(f *testing.F) {
-	f.Add(packed(f, query(q(inst, dns.TypeSRV))))
-	f.Add(packed(f, query(qu(typName, dns.TypePTR))))
-	f.Add(packed(f, probeFor(inst, srv(inst, 9, "x.local."))))
-	f.Add(packed(f, srvResponse(inst, 1, "other.local.")))
-	tc := query(q(typName, dns.TypePTR))
-	tc.Truncated = true
-	f.Add(packed(f, tc))
-	f.Add([]byte{0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12, 0, 1, 0, 1})
-	for _, seed := range captures(f) {
-		f.Add(seed)
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		if len(data) > mdns.MaxPacketSize+100 {
-			return
-		}
-		synctest.Test(t, func(t *testing.T) {
-			link := mdnstest.NewLink(mdnstest.LinkConfig{})
-			h1 := link.AddHost("h1")
-			defer h1.Close()
-			c := listen(t, h1)
-			register(t, c, svc("My Service"))
-			for _, d := range []struct{ src, dst string }{
-				{"10.0.0.200:5353", "224.0.0.251:5353"},
-				{"10.0.0.200:5353", "10.0.0.1:5353"},
-				{"10.0.0.200:40000", "224.0.0.251:5353"},
-			} {
-				link.Inject(netip.MustParseAddrPort(d.src), netip.MustParseAddrPort(d.dst), data)
-			}
-			mdnstest.Advance(3 * time.Second)
-			t0 := time.Now()
-			inject(t, link, netip.MustParseAddrPort("10.0.0.201:5353"), group4, query(q("h1.local.", dns.TypeA)))
-			mdnstest.Advance(time.Second)
-			if len(responses(sent(t, link, "h1", t0))) == 0 && c.HostName() == "h1" {
-				t.Fatal("no answer after the fuzzed packet")
-			}
-			if err := c.Close(); err != nil {
-				t.Fatal(err)
-			}
-		})
-	})
-}
-
-// captures returns the real mDNS messages under testdata/captures/mdns
-// (Avahi 0.8 and python-zeroconf 0.47.3 on the virtual LAN).
-func captures(tb testing.TB) [][]byte {
-	tb.Helper()
-	files, err := filepath.Glob("../testdata/captures/mdns/*.bin")
-	if err != nil || len(files) == 0 {
-		tb.Fatalf("no captures: %v", err)
-	}
-	var out [][]byte
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		out = append(out, b)
-	}
-	return out
-}

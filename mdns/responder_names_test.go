@@ -160,7 +160,7 @@ func TestRegisterOtherDomainOwnMessages(t *testing.T) {
 
 // go-micro reads a goodbye only when its message holds an address and the
 // record that completes the instance, the last TXT, has TTL 0
-// (reference/go-micro-mdns.md §4.1, §4.4). An OwnMessages goodbye carries
+// (docs/gomicro-wire.md, "How go-micro reads a message"). An OwnMessages goodbye carries
 // the host's live addresses before the TTL-0 TXT, and comes before the
 // goodbye for the host's own records.
 func TestRegisterOwnMessagesGoodbyeReadableByGoMicro(t *testing.T) {

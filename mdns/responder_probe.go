@@ -90,10 +90,8 @@ func (r *responder) claimByName(name string) *claim {
 			return p.cl
 		}
 	}
-	for _, g := range r.regs {
-		if g.instKey == name {
-			return g.cl
-		}
+	if g := r.byInst[name]; g != nil {
+		return g.cl
 	}
 	return nil
 }
@@ -115,6 +113,7 @@ func (r *responder) startProbeOn(cl *claim, ifr *ifResp, wait time.Duration) {
 	}
 	st := cl.on(ifr)
 	st.state, st.sent = stProbing, 0
+	r.changed()
 	now := time.Now()
 	switch {
 	case r.rateLimited(now):
@@ -124,29 +123,23 @@ func (r *responder) startProbeOn(cl *claim, ifr *ifResp, wait time.Duration) {
 	case wait > 0:
 		st.next = now.Add(wait)
 	default:
-		if t, ok := r.roundTime(ifr, cl, now); ok {
+		if t, ok := r.roundTime(ifr, now); ok {
 			st.next = t
 		} else {
 			st.next = now.Add(r.c.jitter(0, probeWait))
 		}
 	}
-	r.armProbe(ifr)
+	r.armProbeAt(ifr, st.next)
 }
 
-// roundTime returns when the next probe already scheduled on ifr goes
-// out, if that is within one probe interval.
-func (r *responder) roundTime(ifr *ifResp, self *claim, now time.Time) (time.Time, bool) {
-	var best time.Time
-	for _, cl := range r.claims() {
-		st := cl.per[ifr.ifi.Index]
-		if cl == self || st == nil || st.state != stProbing || st.sent >= probeCount {
-			continue
-		}
-		if !st.next.Before(now) && !st.next.After(now.Add(probeInterval)) && (best.IsZero() || st.next.Before(best)) {
-			best = st.next
-		}
+// roundTime returns when the next probe tick already scheduled on ifr
+// runs, if that is within one probe interval: a claim joining it gets its
+// first probe in that tick's message.
+func (r *responder) roundTime(ifr *ifResp, now time.Time) (time.Time, bool) {
+	if t := ifr.probe; t != nil && !t.at.Before(now) && !t.at.After(now.Add(probeInterval)) {
+		return t.at, true
 	}
-	return best, !best.IsZero()
+	return time.Time{}, false
 }
 
 func (r *responder) rateLimited(now time.Time) bool {
@@ -164,9 +157,18 @@ func (r *responder) armProbe(ifr *ifResp) {
 			at = st.next
 		}
 	}
-	if !at.IsZero() && !ifr.gone && !r.closed {
-		ifr.probe = r.c.after(time.Until(at), func() { r.probeTick(ifr) })
+	r.armProbeAt(ifr, at)
+}
+
+// armProbeAt brings ifr's probe tick forward to at (a claim's next
+// probe), unless it is due earlier already: one claim starting to probe
+// does not need a pass over all the others.
+func (r *responder) armProbeAt(ifr *ifResp, at time.Time) {
+	if at.IsZero() || ifr.gone || r.closed || ifr.probe != nil && !at.Before(ifr.probe.at) {
+		return
 	}
+	r.c.cancel(ifr.probe)
+	ifr.probe = r.c.after(time.Until(at), func() { r.probeTick(ifr) })
 }
 
 // probeTick sends one probe for every claim due on ifr, and completes
@@ -209,26 +211,60 @@ func (r *responder) probeTick(ifr *ifResp) {
 // processes) delivers a unicast reply to one socket only, so a QU probe
 // can miss the very answer that reports the conflict (brutella/dnssd PR
 // #57). A multicast defence reaches every socket.
+//
+// Probes for many names (a thousand services registered at once) are
+// split over as many messages as the interface's MTU needs (RFC 6762
+// §17), each claim's question and proposed records in one message.
 func (r *responder) sendProbe(ifr *ifResp, cls []*claim) {
-	m := &outMsg{}
+	type part struct {
+		qs   []dns.Question
+		auth []dns.RR
+	}
+	parts := make([]part, 0, len(cls))
 	for _, cl := range cls {
 		name := r.claimFQDN(cl)
-		m.questions = append(m.questions, dns.Question{Name: name, Qtype: dns.TypeANY, Qclass: dns.ClassINET})
+		p := part{qs: []dns.Question{{Name: name, Qtype: dns.TypeANY, Qclass: dns.ClassINET}}}
 		for _, rr := range r.probeRecords(cl, ifr.ifi) {
-			m.authority = append(m.authority, withTTL(rr, rr.Header().Ttl, false))
+			p.auth = append(p.auth, withTTL(rr, rr.Header().Ttl, false))
 			if rr.Header().Rrtype == dns.TypePTR {
 				// A reverse name: asked too, to learn whether another
 				// responder on this host holds it.
-				m.questions = append(m.questions, dns.Question{Name: rr.Header().Name, Qtype: dns.TypeANY, Qclass: dns.ClassINET})
+				p.qs = append(p.qs, dns.Question{Name: rr.Header().Name, Qtype: dns.TypeANY, Qclass: dns.ClassINET})
 			}
 		}
+		parts = append(parts, p)
 	}
-	ifr.families(func(v6 bool) { r.c.multicast(ifr.ifi, v6, m) })
+	ifr.families(func(v6 bool) {
+		limit := ifr.ifi.limit(v6)
+		m, w := &outMsg{}, newWireLen()
+		for _, p := range parts {
+			size := func() int {
+				for _, q := range p.qs {
+					w.question(q)
+				}
+				for _, rr := range p.auth {
+					w.add(rr)
+				}
+				return w.n
+			}
+			if size() > limit && len(m.questions) > 0 {
+				r.c.multicast(ifr.ifi, v6, m)
+				w.release()
+				m, w = &outMsg{}, newWireLen()
+				size()
+			}
+			m.questions = append(m.questions, p.qs...)
+			m.authority = append(m.authority, p.auth...)
+		}
+		w.release()
+		r.c.multicast(ifr.ifi, v6, m)
+	})
 }
 
 // probed moves claims that passed probing on ifr to announcing. A service
 // waits for the host name, whose addresses its SRV points at.
 func (r *responder) probed(ifr *ifResp, done []*claim) {
+	r.changed()
 	idx := ifr.ifi.Index
 	hostLive := false
 	var ann []*claim
@@ -371,6 +407,7 @@ func (r *responder) conflict(cl *claim) {
 	if cl.reg == nil {
 		old := r.host
 		r.host = nextHostName(r.host)
+		r.changed()
 		r.c.logf("host name %s.local is taken; now %s.local", old, r.host)
 		for _, g := range r.regs {
 			r.buildReg(g) // the SRV target changes
@@ -420,12 +457,8 @@ func (r *responder) localTaken(g *Registration, name string) bool {
 		inst = labelsOf(name)
 	}
 	key := canonical(fqdn(joinName(append(labelsOf(s.Type), labelsOf(s.domain())...)...), inst...))
-	for _, o := range r.regs {
-		if o != g && o.instKey == key {
-			return true
-		}
-	}
-	return false
+	o := r.byInst[key]
+	return o != nil && o != g
 }
 
 // nextInstanceName returns "Name (2)" for "Name" and "Name (n+1)" for

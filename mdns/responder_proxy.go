@@ -14,7 +14,7 @@ import (
 // NSEC (RFC 6762 §6.1), probed, announced, defended and withdrawn like
 // our own host's (RFC 6762 §8, §9, §10.1). Services whose SRV points at
 // it (Service.Host with Service.Addrs) and Host registrations
-// (Conn.PublishHost) share one proxyHost per name; it goes with the last
+// (Conn.RegisterHostNoWait) share one proxyHost per name; it goes with the last
 // of them.
 //
 // Only our own host name is ever deferred to this machine's own responder
@@ -163,6 +163,7 @@ func (r *responder) proxyFor(label string, addrs []netip.Addr, ttl time.Duration
 		ttl: ttlSeconds(ttl), noRename: noRename, memo: make(map[int]hostMemo)}
 	p.cl = &claim{per: make(map[int]*claimIf), proxy: p}
 	r.proxies = append(r.proxies, p)
+	r.changed()
 	return p, true, nil
 }
 
@@ -232,6 +233,7 @@ func (r *responder) dropIfUnused(p *proxyHost) *proxyHost {
 		return nil
 	}
 	r.proxies = slices.DeleteFunc(r.proxies, func(o *proxyHost) bool { return o == p })
+	r.changed()
 	for _, ifr := range r.sortedIfs() {
 		r.armProbe(ifr)
 	}
@@ -287,6 +289,7 @@ func (r *responder) proxyGoodbyes(p *proxyHost) []goodbyeSend {
 		}
 		p.cl.per[ifr.ifi.Index] = &claimIf{}
 	}
+	r.changed()
 	return sends
 }
 
@@ -343,6 +346,7 @@ func (r *responder) proxyConflict(p *proxyHost) {
 	}
 	old := p.fqdn()
 	p.label = r.freeHostLabel(nextHostName(p.label), p)
+	r.changed()
 	r.c.logf("host name %s is taken; now %s", old, p.fqdn())
 	for _, g := range p.regs {
 		r.buildReg(g) // the SRV target changes

@@ -188,8 +188,8 @@ func TestProxyShared(t *testing.T) {
 			{Name: "x.example.com", Addrs: []netip.Addr{printer4}},
 			{Name: "bad_name", Addrs: []netip.Addr{printer4}},
 		} {
-			if _, err := pub.PublishHost(h); !errors.Is(err, mdns.ErrInvalidName) {
-				t.Errorf("PublishHost(%+v) = %v, want ErrInvalidName", h, err)
+			if _, err := pub.RegisterHostNoWait(h); !errors.Is(err, mdns.ErrInvalidName) {
+				t.Errorf("RegisterHostNoWait(%+v) = %v, want ErrInvalidName", h, err)
 			}
 		}
 

@@ -3,6 +3,7 @@ package mdns
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,12 +20,32 @@ type prr struct {
 	reg    *Registration
 	id     string // identity: canonical name, type and canonical RDATA
 	nsec   bool
+	target string // canonical PTR or SRV target, "" for other types
+	// wire holds the record as written in each kind of message (respOpts),
+	// built on first use.
+	wire [wireModes]dns.RR
 }
+
+// The ways a record is written: live (its TTL, the cache-flush bit if
+// unique), to a legacy querier, in a goodbye.
+const (
+	wireLive = iota
+	wireLegacy
+	wireGoodbye
+	wireModes
+)
 
 func newPRR(rr dns.RR, unique bool, reg *Registration) *prr {
 	p := &prr{rr: rr, name: canonical(rr.Header().Name), unique: unique, reg: reg}
 	p.id = respID(rr)
-	_, p.nsec = rr.(*dns.NSEC)
+	switch rr := rr.(type) {
+	case *dns.NSEC:
+		p.nsec = true
+	case *dns.PTR:
+		p.target = canonical(rr.Ptr)
+	case *dns.SRV:
+		p.target = canonical(rr.Target)
+	}
 	return p
 }
 
@@ -90,7 +111,12 @@ func (r *responder) buildReg(g *Registration) {
 		hostTTL, otherTTL = ttlSeconds(s.TTL), ttlSeconds(s.TTL)
 	}
 	g.typeName, g.instName = typ, inst
+	if r.byInst[g.instKey] == g {
+		delete(r.byInst, g.instKey)
+	}
 	g.instKey = canonical(inst)
+	r.byInst[g.instKey] = g
+	r.changed()
 	recs := []*prr{
 		// RFC 6763 §4.1: the browsing PTR is shared by every instance.
 		newPRR(&dns.PTR{Hdr: hdr(typ, dns.TypePTR, otherTTL), Ptr: inst}, false, g),
@@ -224,9 +250,23 @@ func (r *responder) claimRecords(cl *claim, ifi *ifaceState) []*prr {
 	return cl.reg.recs
 }
 
-// published is every record we answer with on an interface: the host's
-// and each service's once they were probed there.
-func (r *responder) published(ifi *ifaceState) []*prr {
+// pubSet is every record we answer with on an interface, indexed by
+// owner name and identity.
+type pubSet struct {
+	gen    uint64
+	list   []*prr
+	byName map[string][]*prr
+	byID   map[string]*prr
+}
+
+// published is what we answer with on an interface: the host's records
+// and each service's, once they were probed there. It is rebuilt only
+// after a change (responder.gen): answering a query costs lookups by name,
+// not a pass over every record of every registration.
+func (r *responder) published(ifi *ifaceState) *pubSet {
+	if ps := r.pubMemo[ifi.Index]; ps != nil && ps.gen == r.gen {
+		return ps
+	}
 	var out []*prr
 	if st := r.hostClaim.per[ifi.Index]; st != nil && st.state == stLive {
 		out = append(out, r.hostRecords(ifi)...)
@@ -241,89 +281,106 @@ func (r *responder) published(ifi *ifaceState) []*prr {
 			out = append(out, g.recs...)
 		}
 	}
-	return dedupe(out)
+	ps := &pubSet{gen: r.gen, list: dedupe(out), byName: make(map[string][]*prr), byID: make(map[string]*prr, len(out))}
+	for _, p := range ps.list {
+		ps.byName[p.name] = append(ps.byName[p.name], p)
+		ps.byID[p.id] = p
+	}
+	r.pubMemo[ifi.Index] = ps
+	return ps
 }
 
 // match returns our records that answer q (RFC 6762 §6), or the NSEC of
 // one of our unique names when it has no record of the asked type
 // (RFC 6762 §6.1).
-func match(pub []*prr, q dns.Question) []*prr {
-	name := canonical(q.Name)
+func match(pub *pubSet, q dns.Question) []*prr {
 	var out []*prr
+	eachMatch(pub, q, func(p *prr) { out = append(out, p) })
+	return out
+}
+
+// eachMatch calls fn for each record match would return.
+func eachMatch(pub *pubSet, q dns.Question, fn func(*prr)) {
 	var nsec *prr
-	for _, p := range pub {
-		if p.name != name {
-			continue
-		}
+	found := false
+	for _, p := range pub.byName[canonical(q.Name)] {
 		switch {
 		case p.nsec:
 			nsec = p
 			if q.Qtype == dns.TypeNSEC {
-				out = append(out, p)
+				fn(p)
+				found = true
 			}
 		case q.Qtype == dns.TypeANY || q.Qtype == p.typ():
-			out = append(out, p)
+			fn(p)
+			found = true
 		}
 	}
-	if len(out) == 0 && nsec != nil && q.Qtype != dns.TypeANY {
-		out = append(out, nsec)
+	if !found && nsec != nil && q.Qtype != dns.TypeANY {
+		fn(nsec)
 	}
-	return out
 }
 
 // additionals returns the records RFC 6763 §12 and RFC 6762 §6.1 advise
 // adding to answers: for a service PTR the instance's SRV and TXT and the
 // target's addresses, for an SRV the target's addresses, for an address
 // the other family's, with an NSEC when one family is missing. Records in
-// skip (answers, known answers) are left out.
-func additionals(pub []*prr, answers []*prr, skip map[string]bool) []*prr {
-	var out []*prr
-	seen := make(map[string]bool)
+// skip (answers, known answers) are left out. with[i] lists the records
+// (indexes in out) that belong with answers[i], for pack to keep them in
+// its message.
+func additionals(pub *pubSet, answers []*prr, skip map[string]bool) (out []*prr, with [][]int) {
+	// index: a record's place in out; -1 for an answer (never added).
+	index := make(map[string]int, len(answers))
 	for _, a := range answers {
-		seen[a.id] = true
+		index[a.id] = -1
 	}
+	with = make([][]int, len(answers))
+	var mine []int // the current answer's records
 	add := func(name string, types ...uint16) {
-		for _, p := range pub {
-			if p.name != name || seen[p.id] || skip[p.id] {
+		for _, p := range pub.byName[name] {
+			if skip[p.id] || !slices.Contains(types, p.typ()) {
 				continue
 			}
-			for _, t := range types {
-				if p.typ() == t {
-					seen[p.id] = true
-					out = append(out, p)
-				}
+			j, ok := index[p.id]
+			if !ok {
+				j = len(out)
+				index[p.id] = j
+				out = append(out, p)
+			}
+			if j >= 0 && !slices.Contains(mine, j) {
+				mine = append(mine, j)
 			}
 		}
 	}
 	hostAddrs := func(name string) {
 		add(name, dns.TypeA, dns.TypeAAAA)
 		var has4, has6 bool
-		for _, p := range pub {
-			if p.name == name {
-				has4 = has4 || p.typ() == dns.TypeA
-				has6 = has6 || p.typ() == dns.TypeAAAA
-			}
+		for _, p := range pub.byName[name] {
+			has4 = has4 || p.typ() == dns.TypeA
+			has6 = has6 || p.typ() == dns.TypeAAAA
 		}
 		if !has4 || !has6 {
 			add(name, dns.TypeNSEC)
 		}
 	}
-	for _, a := range answers {
-		switch rr := a.rr.(type) {
+	for i, a := range answers {
+		mine = nil
+		switch a.rr.(type) {
 		case *dns.PTR:
-			if a.reg != nil && canonical(rr.Ptr) == a.reg.instKey {
+			if a.reg != nil && a.target == a.reg.instKey {
 				add(a.reg.instKey, dns.TypeSRV, dns.TypeTXT)
-				for _, p := range pub {
-					if srv, ok := p.rr.(*dns.SRV); ok && p.name == a.reg.instKey {
-						hostAddrs(canonical(srv.Target))
+				for _, p := range pub.byName[a.reg.instKey] {
+					if p.typ() == dns.TypeSRV {
+						hostAddrs(p.target)
 					}
 				}
 			}
 		case *dns.SRV:
-			hostAddrs(canonical(rr.Target))
+			hostAddrs(a.target)
 		case *dns.A, *dns.AAAA:
 			hostAddrs(a.name)
 		}
+		with[i] = mine
 	}
-	return out
+	return out, with
 }

@@ -35,6 +35,7 @@ func (r *responder) reverseNames() map[string]bool {
 func (r *responder) yieldReverse(name string) {
 	if !r.yielded[name] {
 		r.yielded[name] = true
+		r.changed()
 		r.c.logf("another responder publishes %s; leaving it to it", name)
 	}
 }

@@ -31,7 +31,7 @@ type Service struct {
 	// host label ("printer" for printer.local, "printer.local" is
 	// accepted). Empty means this machine. To publish a service for a
 	// device that cannot speak mDNS (a proxy, like dns-sd -P), give its
-	// Addrs too: its host name is then published as with Conn.PublishHost
+	// Addrs too: its host name is then published as with Conn.RegisterHostNoWait
 	// and shared by every registration that names it with the same
 	// addresses. Without Addrs the host's records are another responder's
 	// (or a Host registered on this Conn), and nothing waits for them.
@@ -53,7 +53,7 @@ type Service struct {
 	// of one label that may contain dots. DNS-SD never needs it; it exists
 	// for go-micro's service list, named "<service>._services.<domain>."
 	// with the dots of a name like "go.micro.srv.greeter" separating
-	// labels (reference/go-micro-mdns.md §3.1).
+	// labels (docs/gomicro-wire.md, "Names").
 	DottedInstance bool
 	// OwnMessages sends this service's answers, announcements and
 	// goodbyes in messages that hold no other instance, and never adds an

@@ -15,7 +15,7 @@ type Stats struct {
 	DroppedOpcode    uint64 // nonzero opcode or rcode (RFC 6762 §18.3, §18.11)
 	DroppedOffLink   uint64 // source not on the receiving interface's link (RFC 6762 §11)
 	DroppedSrcPort   uint64 // a response not from port 5353 (RFC 6762 §11)
-	DroppedQueueFull uint64 // the engine fell behind; the kernel would have dropped it too
+	DroppedQueueFull uint64 // no longer counted: packets wait in the socket's buffer, where the kernel counts what it drops
 	DroppedUnknownIf uint64 // arrived on an interface we do not serve
 	SkippedRecords   uint64 // malformed records skipped in otherwise valid messages
 
@@ -24,6 +24,7 @@ type Stats struct {
 	Conflicts      uint64 // names lost to other hosts (probe or late conflict)
 	HostDeferrals  uint64 // times the host name was left to this machine's own responder on an interface
 	CacheEvictions uint64 // cache entries evicted because the cache was full
+	CacheDropped   uint64 // records not cached: the cache was full and none of its records could give way
 	JoinFailures   uint64 // failed joins of the mDNS group on an interface (Config.Warn)
 }
 
@@ -32,7 +33,7 @@ type counters struct {
 	oversize, malformed, tooMany, opcode, offLink, srcPort atomic.Uint64
 	queueFull, unknownIf, skippedRecords                   atomic.Uint64
 	queries, responses, conflicts, evictions               atomic.Uint64
-	hostDeferrals                                          atomic.Uint64
+	hostDeferrals, cacheDropped                            atomic.Uint64
 	joinFailures                                           atomic.Uint64
 }
 
@@ -55,6 +56,7 @@ func (c *counters) snapshot() Stats {
 		Conflicts:        c.conflicts.Load(),
 		HostDeferrals:    c.hostDeferrals.Load(),
 		CacheEvictions:   c.evictions.Load(),
+		CacheDropped:     c.cacheDropped.Load(),
 		JoinFailures:     c.joinFailures.Load(),
 	}
 }

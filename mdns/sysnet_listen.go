@@ -17,6 +17,9 @@ import (
 // receivers may check it is 255 to reject off-link senders).
 const sysTTL = 255
 
+// sysReadBuffer is the receive buffer asked for (SO_RCVBUF).
+const sysReadBuffer = 1 << 20
+
 // ListenPacket opens a UDP socket bound to the wildcard address of network
 // ("udp4" or "udp6") on port, with the options of sysSockoptPlan for this
 // platform. On Linux, when another socket holds the port with
@@ -75,6 +78,11 @@ func (n sysNetwork) listen(network string, port int, share sysShare) (*sysConn, 
 		return nil, fmt.Errorf("mdns: listen %s port %d with %v: %w", network, port, share, err)
 	}
 	c := &sysConn{uc: pc.(*net.UDPConn), v6: v6, share: share}
+	// Hundreds of datagrams may come at once (a host answering for
+	// thousands of instances): the default buffer holds about ninety.
+	// Linux caps the size at net.core.rmem_max; a smaller buffer is
+	// only a smaller cushion.
+	_ = c.uc.SetReadBuffer(sysReadBuffer)
 	if err := c.configure(plan); err != nil {
 		pc.Close()
 		return nil, fmt.Errorf("mdns: listen %s port %d: %w", network, port, err)

@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// TestStandardLibraryOnly: txt is pure (DESIGN.md): it imports nothing but
+// TestStandardLibraryOnly: txt is pure (docs/architecture.md): it imports nothing but
 // the standard library — no miekg/dns, no x/net, nothing of ours.
 // internal/archtest checks the module-wide rule; this says it where it
 // matters.

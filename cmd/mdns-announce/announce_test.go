@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -76,7 +77,7 @@ func browse(t *testing.T, h *mdnstest.Host, types ...string) *browser {
 	b := &browser{seen: map[string]mdns.ServiceEntry{}, conn: conn, stop: cancel}
 	for _, typ := range types {
 		b.wg.Go(func() {
-			conn.Browse(ctx, mdns.BrowseQuery{Type: typ}, func(ev mdns.BrowseEvent) error {
+			err := conn.Browse(ctx, mdns.BrowseQuery{Type: typ}, func(ev mdns.BrowseEvent) error {
 				b.mu.Lock()
 				defer b.mu.Unlock()
 				k := ev.Entry.Instance + "." + ev.Entry.Type
@@ -88,12 +89,17 @@ func browse(t *testing.T, h *mdnstest.Host, types ...string) *browser {
 				}
 				return nil
 			})
+			if err != nil && !errors.Is(err, context.Canceled) {
+				t.Errorf("browse %s: %v", typ, err)
+			}
 		})
 	}
 	t.Cleanup(func() {
 		cancel()
 		b.wg.Wait()
-		conn.Close()
+		if err := conn.Close(); err != nil {
+			t.Errorf("close the browser: %v", err)
+		}
 	})
 	return b
 }
@@ -168,7 +174,9 @@ func TestReload(t *testing.T) {
 func TestReloadSeenByBrowser(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "services.json")
-	os.WriteFile(file, []byte(`[{"instance":"Web","service":"_http._tcp","port":8080,"txt":["v=1"]},{"instance":"Old","service":"_http._tcp","port":81}]`), 0o644)
+	if err := os.WriteFile(file, []byte(`[{"instance":"Web","service":"_http._tcp","port":8080,"txt":["v=1"]},{"instance":"Old","service":"_http._tcp","port":81}]`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	synctest.Test(t, func(t *testing.T) {
 		link := mdnstest.NewLink(mdnstest.LinkConfig{})
 		h1, h2 := link.AddHost("h1"), link.AddHost("h2")
@@ -179,7 +187,9 @@ func TestReloadSeenByBrowser(t *testing.T) {
 		hup := make(chan os.Signal, 1)
 		a := start(h2, hup, "--file", file)
 		time.Sleep(5 * time.Second)
-		os.WriteFile(file, []byte(`[{"instance":"Web","service":"_http._tcp","port":8081,"txt":["v=2"]}]`), 0o644)
+		if err := os.WriteFile(file, []byte(`[{"instance":"Web","service":"_http._tcp","port":8081,"txt":["v=2"]}]`), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		hup <- syscall.SIGHUP
 		time.Sleep(5 * time.Second)
 		if _, ok := b.get("Old._http._tcp"); ok {

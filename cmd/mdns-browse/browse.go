@@ -99,8 +99,8 @@ func browse(ctx context.Context, conn *mdns.Conn, o *options, handle func(mdns.B
 		})
 		if !strings.EqualFold(d, "local") {
 			// go-micro lists its services as "<name>._services.<domain>."
-			// instead; it never uses local, where only DNS-SD's list is
-			// asked for.
+			// instead (docs/gomicro-wire.md, Names); it never uses
+			// local, where only DNS-SD's list is asked for.
 			listKey := "\x00list." + d
 			started(listKey)
 			wg.Go(func() {

@@ -1,7 +1,8 @@
 // Package archtest holds no code, only tests that enforce the import rule
-// of DESIGN.md: txt (pure) → mdns (the only user of miekg/dns and x/net) →
+// (docs/architecture.md): txt (pure) → mdns (the only user of miekg/dns and x/net) →
 // domains → cmd, with cmd imported by nobody; the same layering inside the
 // nested etcd module; and no etcd client, gRPC or framework anywhere in the
 // dependency graph of txt, mdns and domains (go list -deps) or in the root
-// go.mod.
+// go.mod; and that no file of the repository refers to anything outside
+// it.
 package archtest

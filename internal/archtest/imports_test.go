@@ -24,6 +24,10 @@ var allowedOurs = map[string][]string{
 	"internal/testlan": {},
 	// Measurements of the whole stack against its peers.
 	"internal/bench": {"mdns", "mdns/mdnstest", "domains", "txt", "internal/testlan"},
+	// Peers for the LAN tests and benchmarks: a flooding host (it builds
+	// its packets by hand) and a responder on package mdns alone.
+	"internal/floodpeer": {},
+	"internal/scalepeer": {"mdns"},
 
 	// What the commands share: printing browse results, network flags;
 	// golden transcripts run on a simulated link.

@@ -33,7 +33,7 @@ import (
 // in-process Conn and hashicorp's in-process client run. Every repetition
 // uses a service type of its own, so no cache holds the previous one.
 //
-// What the RFC allows (RFC 6762; reference/mdns-implementations.md §6):
+// What the RFC allows (RFC 6762 §6, §7):
 // a new responder is seen after its probes, ≈ 0.75–1 s (§8.1); a browser
 // finds an existing service after one query and answer, ≈ 40–240 ms, or
 // about a millisecond when its first query asks for a unicast answer

@@ -1,0 +1,5 @@
+//go:build !race
+
+package mdns_test
+
+const raceOn = false

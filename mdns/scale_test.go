@@ -1,0 +1,232 @@
+package mdns_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/mdnskit/mdnskit/mdns"
+	"github.com/mdnskit/mdnskit/mdns/mdnstest"
+)
+
+// Scale on the virtual clock: hosts publishing hundreds or thousands of
+// instances of one type, and a browser that starts once they are all
+// established. Everything the browser can hear is resolved, within the
+// time and packet budgets, and no datagram exceeds the MTU (RFC 6762
+// §17). The numbers are exact for the seeded random source.
+
+// scaleLink is a link whose hosts h1..hN each publish n instances of
+// _bench._tcp over IPv4 and IPv6.
+type scaleLink struct {
+	link  *mdnstest.Link
+	conns []*mdns.Conn
+}
+
+func newScaleLink(t *testing.T, hosts, n int) *scaleLink {
+	t.Helper()
+	l := &scaleLink{link: mdnstest.NewLink(mdnstest.LinkConfig{LogSize: 1 << 20})}
+	t.Cleanup(func() { l.link.Close() })
+	var regs []*mdns.Registration
+	for i := 1; i <= hosts; i++ {
+		h := l.link.AddHost(fmt.Sprintf("h%d", i))
+		c, err := mdns.Listen(mdns.Config{Network: h, Rand: rand.New(rand.NewPCG(uint64(i), 7))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close(); h.Close() })
+		l.conns = append(l.conns, c)
+		for j := range n {
+			g, err := c.RegisterNoWait(mdns.Service{Instance: fmt.Sprintf("Bench h%d %04d", i, j), Type: "_bench._tcp",
+				Port: uint16(9000 + j), Text: [][]byte{[]byte(fmt.Sprintf("n=%d", j))}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			regs = append(regs, g)
+		}
+	}
+	for _, g := range regs {
+		if err := g.Wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mdnstest.Advance(5 * time.Second) // past the announcements
+	return l
+}
+
+// browseFrom starts a fresh Conn and Browse on a new host and records
+// when each instance was first added, and every remove.
+type scaleBrowse struct {
+	start   time.Time
+	mu      sync.Mutex
+	added   map[string]time.Duration
+	removed []string
+	cancel  context.CancelFunc
+	done    chan struct{}
+}
+
+func (l *scaleLink) browse(t *testing.T) *scaleBrowse {
+	t.Helper()
+	h := l.link.AddHost("browser")
+	c, err := mdns.Listen(mdns.Config{Network: h, Rand: rand.New(rand.NewPCG(99, 7))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	b := &scaleBrowse{start: time.Now(), added: map[string]time.Duration{}, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(b.done)
+		c.Browse(ctx, mdns.BrowseQuery{Type: "_bench._tcp"}, func(ev mdns.BrowseEvent) error {
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			switch ev.Kind {
+			case mdns.EventAdd:
+				if _, ok := b.added[ev.Entry.Instance]; !ok {
+					b.added[ev.Entry.Instance] = time.Since(b.start)
+				}
+			case mdns.EventRemove:
+				b.removed = append(b.removed, ev.Entry.Instance)
+			}
+			return nil
+		})
+	}()
+	t.Cleanup(func() { cancel(); <-b.done; c.Close(); h.Close() })
+	return b
+}
+
+// last is when the last instance was added, and how many were.
+func (b *scaleBrowse) last() (time.Duration, int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var last time.Duration
+	for _, at := range b.added {
+		last = max(last, at)
+	}
+	return last, len(b.added)
+}
+
+// packets counts the datagrams on the link in [from, to], and those over
+// the MTU of the link (1500).
+func (l *scaleLink) packets(from, to time.Time) (n, overMTU int) {
+	for _, p := range l.link.Packets() {
+		if p.Time.Before(from) || p.Time.After(to) {
+			continue
+		}
+		n++
+		if p.OverMTU {
+			overMTU++
+		}
+	}
+	return n, overMTU
+}
+
+func (l *scaleLink) overMTU() int {
+	_, over := l.packets(time.Time{}, time.Now().Add(time.Hour))
+	return over
+}
+
+func testScale(t *testing.T, hosts, each int, within time.Duration, maxPackets int) {
+	synctest.Test(t, func(t *testing.T) {
+		l := newScaleLink(t, hosts, each)
+		if over := l.overMTU(); over != 0 {
+			t.Errorf("%d datagrams over the MTU while %d services were probed and announced", over, hosts*each)
+		}
+		b := l.browse(t)
+		mdnstest.Advance(within)
+		last, n := b.last()
+		pkts, over := l.packets(b.start, b.start.Add(last))
+		t.Logf("%d of %d instances by %v, the last at %v; %d datagrams until then; link %+v", n, hosts*each, within, last, pkts, l.link.Stats())
+		if n != hosts*each {
+			t.Errorf("%d of %d instances seen within %v", n, hosts*each, within)
+		}
+		if pkts > maxPackets {
+			t.Errorf("%d datagrams on the link until the last add, budget %d", pkts, maxPackets)
+		}
+		if over != 0 {
+			t.Errorf("%d datagrams over the MTU", over)
+		}
+		// Nothing is lost afterwards either.
+		mdnstest.Advance(30 * time.Second)
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if len(b.removed) > 0 {
+			t.Errorf("%d removes, the first %q", len(b.removed), b.removed[0])
+		}
+		if len(b.added) != hosts*each {
+			t.Errorf("%d of %d instances seen after 30 s more", len(b.added), hosts*each)
+		}
+	})
+}
+
+// Deliverable of issue 13: 1000 instances on one host, a fresh browser
+// sees them all within 1.5 s with at most 500 datagrams on the link.
+func TestScaleThousandOnOneHost(t *testing.T) { testScale(t, 1, 1000, 1500*time.Millisecond, 500) }
+
+// 1000 instances over 10 hosts: within 1.5 s, at most 1000 datagrams.
+func TestScaleThousandOverTenHosts(t *testing.T) { testScale(t, 10, 100, 1500*time.Millisecond, 1000) }
+
+// 5000 instances on one host: all of them, within the default cache
+// bound (MaxCacheRecords).
+func TestScaleFiveThousandOnOneHost(t *testing.T) {
+	if testing.Short() || raceOn {
+		t.Skip("5000 instances: not in -short or -race")
+	}
+	testScale(t, 1, 5000, 1500*time.Millisecond, 1000)
+}
+
+// Deliverable 5 of issue 13: 1000 services published on one Conn with
+// RegisterNoWait — no goroutine of the caller's each — are established within
+// 1.5 s: a random wait of at most 250 ms, three probes 250 ms apart and
+// the announcement (RFC 6762 §8.1, §8.3), the probes split over datagrams
+// that fit the MTU (§17).
+func TestRegisterNoWaitThousandReady(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		link := mdnstest.NewLink(mdnstest.LinkConfig{LogSize: 1 << 16})
+		h := link.AddHost("h1")
+		c, err := mdns.Listen(mdns.Config{Network: h, Rand: rand.New(rand.NewPCG(1, 2))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { c.Close(); h.Close(); link.Close() }()
+		start := time.Now()
+		g0 := runtime.NumGoroutine()
+		regs := make([]*mdns.Registration, 1000)
+		for i := range regs {
+			if regs[i], err = c.RegisterNoWait(mdns.Service{Instance: fmt.Sprintf("Svc %d", i), Type: "_x._tcp", Port: 80}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if g := runtime.NumGoroutine(); g != g0 {
+			t.Errorf("%d goroutines after 1000 RegisterNoWait calls, %d before", g, g0)
+		}
+		var last time.Duration
+		for _, g := range regs {
+			select {
+			case <-g.Ready():
+			case <-time.After(10 * time.Second):
+				t.Fatal("not established within 10 s")
+			}
+			last = max(last, time.Since(start))
+			if g.Err() != nil {
+				t.Fatal(g.Err())
+			}
+		}
+		if last > 1500*time.Millisecond {
+			t.Errorf("the last of 1000 established after %v, budget 1.5 s", last)
+		}
+		over := 0
+		for _, p := range link.Packets() {
+			if p.OverMTU {
+				over++
+			}
+		}
+		t.Logf("1000 established after %v; %d datagrams, %d over the MTU", last, len(link.Packets()), over)
+		if over != 0 {
+			t.Errorf("%d datagrams over the MTU", over)
+		}
+	})
+}
