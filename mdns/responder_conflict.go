@@ -38,8 +38,13 @@ func (r *responder) handleProbe(ifr *ifResp, in *inMsg) []dns.Question {
 		if cl != nil {
 			st = cl.per[ifr.ifi.Index]
 		}
+		src := sourceOf(ifr, in)
 		switch {
-		case cl == r.hostClaim && st != nil && fromThisMachine(ifr, in) && (st.state == stProbing || st.state == stLive):
+		case cl == r.hostClaim && src == fromUnproven:
+			// Our own IPv6 address: this machine's responder, whose IPv4
+			// probe we act on, or a spoofer. Neither defend nor defer.
+			done[name] = true
+		case cl == r.hostClaim && st != nil && src == fromThisMachine && (st.state == stProbing || st.state == stLive):
 			// Another responder on this machine claims the host name:
 			// unless it proposes exactly our records, it is the
 			// machine's, and we defer to it rather than defend or
@@ -87,7 +92,8 @@ func (r *responder) handleResponse(in *inMsg) {
 	recs = append(append(append(recs, m.Answer...), m.Ns...), m.Extra...)
 	r.suppressDuplicates(ifr, in.v6, recs)
 	r.watchDeferredHost(ifr, in, recs)
-	local := fromThisMachine(ifr, in)
+	src := sourceOf(ifr, in)
+	local := src == fromThisMachine
 
 	var ours map[string]bool // every record of ours, on any interface
 	var rev map[string]bool
@@ -111,7 +117,7 @@ func (r *responder) handleResponse(in *inMsg) {
 			continue
 		}
 		st := cl.per[ifr.ifi.Index]
-		if st == nil || st.state == stIdle || st.state == stDeferred {
+		if st == nil || st.state == stIdle || st.state == stDeferred || cl == r.hostClaim && src == fromUnproven {
 			continue
 		}
 		if ours == nil {
@@ -137,6 +143,9 @@ func (r *responder) handleResponse(in *inMsg) {
 				r.lateConflict(cl)
 			}
 		}
+	}
+	if src == fromUnproven {
+		handled[r.hostClaim] = true // see sourceOf
 	}
 	r.checkSets(ifr, recs, handled, local)
 }

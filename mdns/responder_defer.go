@@ -16,11 +16,17 @@ import (
 // daemon answers for the host's addresses, and we probe, announce and
 // defend only our service records.
 //
-// Only records from this machine count: a source address that is one of
-// the receiving interface's own, in a packet that is not our own echo.
-// Nobody else on the link can make us drop our host name this way (the
-// kernel drops packets that arrive from the wire with one of our own
-// addresses as source: Linux's accept_local is off by default).
+// Only records from this machine count: an IPv4 source address that is
+// one of the receiving interface's own, in a packet that is not our own
+// echo. Nobody else on the link can make us drop our host name this way:
+// the kernel drops IPv4 packets that arrive from the wire with one of our
+// own addresses as source (Linux's accept_local is off by default). It
+// does not do so for IPv6 (seen on Linux 6.18: a datagram from another
+// host with our ULA as source was delivered), so an IPv6 packet from one
+// of our own addresses proves nothing either way: for the host name it is
+// ignored — neither a conflict nor a reason to defer — and the machine's
+// responder, which speaks both families, is recognised by its IPv4
+// packets. (On a link without IPv4 we never defer.)
 //
 // When the daemon withdraws its address records (goodbyes, RFC 6762
 // §10.1) and does not come back within reclaimWait, we probe the name
@@ -29,11 +35,25 @@ import (
 // later, its probe finds us deferring again at once.
 const reclaimWait = 5 * time.Second
 
-// fromThisMachine reports whether in was sent by another responder on
-// this machine: from an address of the interface it arrived on, and not
-// our own echo.
-func fromThisMachine(ifr *ifResp, in *inMsg) bool {
-	return !in.own && ifr.ifi.owns(in.src.Addr())
+// hostSource says what a packet may tell us about our host name.
+type hostSource int
+
+const (
+	fromOtherHost   hostSource = iota // a conflict like any other
+	fromThisMachine                   // this machine's own responder: defer
+	fromUnproven                      // our own IPv6 address: could be spoofed, ignore
+)
+
+// sourceOf classifies the sender of in, arrived on ifr.
+func sourceOf(ifr *ifResp, in *inMsg) hostSource {
+	src := in.src.Addr().Unmap()
+	switch {
+	case in.own || !ifr.ifi.owns(src):
+		return fromOtherHost
+	case src.Is4():
+		return fromThisMachine
+	}
+	return fromUnproven
 }
 
 // deferHost hands our host name on ifr to this machine's own responder.
@@ -84,7 +104,7 @@ func (r *responder) hostUsable(idx int) bool {
 // else it says about the name disarms it.
 func (r *responder) watchDeferredHost(ifr *ifResp, in *inMsg, recs []dns.RR) {
 	st := r.hostClaim.per[ifr.ifi.Index]
-	if st == nil || st.state != stDeferred || !fromThisMachine(ifr, in) {
+	if st == nil || st.state != stDeferred || sourceOf(ifr, in) != fromThisMachine {
 		return
 	}
 	host := canonical(r.hostFQDN())

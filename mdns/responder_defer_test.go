@@ -17,7 +17,10 @@ import (
 // services (responder_defer.go).
 
 // daemon is the co-resident responder: it sends from h1's own address.
-var daemon = netip.MustParseAddrPort("10.0.0.1:5353")
+var (
+	daemon = netip.MustParseAddrPort("10.0.0.1:5353")
+	group6 = netip.MustParseAddrPort("[ff02::fb]:5353")
+)
 
 // hostA is an A record for h1.local.
 func hostA(addr string, ttl uint32) dns.RR {
@@ -223,6 +226,31 @@ func TestHostNotDeferredToOthers(t *testing.T) {
 		mdnstest.Advance(5 * time.Second)
 		if s := c.Stats(); s.HostDeferrals != 0 || c.HostName() != "h1" {
 			t.Errorf("host %q after foreign probes, %d deferrals; want h1 defended, none", c.HostName(), s.HostDeferrals)
+		}
+	})
+}
+
+// A packet from one of our own IPv6 addresses proves nothing: Linux
+// delivers IPv6 datagrams from the wire that carry our own address as
+// source (it drops such IPv4 ones). Such a claim on our host name is
+// neither a conflict nor a reason to defer; this machine's responder is
+// recognised by its IPv4 packets.
+func TestHostNotDeferredToOwnIPv6Source(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		link, c, g := published(t, svc("My Service"), both)
+		for _, src := range []string{"[fd00::1]:5353", "[fe80::1]:5353"} {
+			spoof := netip.MustParseAddrPort(src)
+			inject(t, link, spoof, group6, probeFor("h1.local.", daemonRecords()...))
+			inject(t, link, spoof, group6, hostResponse(daemonRecords()...))
+		}
+		mdnstest.Advance(5 * time.Second)
+		if s := c.Stats(); s.HostDeferrals != 0 || s.Conflicts != 0 || c.HostName() != "h1" || g.Instance() != "My Service" {
+			t.Fatalf("after IPv6 claims from our own addresses: %d deferrals, %d conflicts, host %q; want none and h1", s.HostDeferrals, s.Conflicts, c.HostName())
+		}
+		inject(t, link, daemon, group4, probeFor("h1.local.", daemonRecords()...))
+		mdnstest.Advance(time.Second)
+		if s := c.Stats(); s.HostDeferrals != 1 || c.HostName() != "h1" {
+			t.Errorf("the IPv4 probe from our own address: %d deferrals, host %q; want 1 and h1", s.HostDeferrals, c.HostName())
 		}
 	})
 }

@@ -82,4 +82,3 @@ func TestResponderHostileInput(t *testing.T) {
 		}
 	})
 }
-
