@@ -141,9 +141,7 @@ loop:
 func open(v6 bool, iface string) (*net.UDPConn, netip.AddrPort, error) {
 	lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
 		var serr error
-		err := c.Control(func(fd uintptr) {
-			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1)
-		})
+		err := c.Control(func(fd uintptr) { serr = reuseAddr(fd) })
 		return errors.Join(err, serr)
 	}}
 	network, laddr := "udp4", "0.0.0.0:5353"

@@ -1,0 +1,10 @@
+//go:build !windows
+
+package main
+
+import "syscall"
+
+// reuseAddr shares port 5353 with the host's other mDNS sockets.
+func reuseAddr(fd uintptr) error {
+	return syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1)
+}
