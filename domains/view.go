@@ -299,13 +299,11 @@ func (v *view) waitSettled(ctx context.Context, pick func() []*browse) error {
 			if b.settled {
 				continue
 			}
-			due := b.start.Add(settleMin)
-			if !b.heard {
-				due = b.start.Add(settleSilent)
+			st := Settle{Start: b.start}
+			if b.heard {
+				st.Last = b.last
 			}
-			if q := b.last.Add(settleQuiet); q.After(due) {
-				due = q
-			}
+			due := st.Due()
 			if !now.Before(due) {
 				b.settled = true
 				continue

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"net/netip"
 	"strings"
 )
 
@@ -141,8 +140,10 @@ func (c *Conn) newInstanceBrowser(q BrowseQuery) (*browser, error) {
 }
 
 // Resolve waits for the instance Instance.Type.Domain to be fully resolved
-// and returns it. When ctx ends first, the error wraps both ErrNotFound and
-// ctx.Err().
+// and returns it, with the addresses of both families when its host has
+// them: as LookupHost, it waits up to 1.25 s after the first address for
+// the other type, unless the host's NSEC denies it. When ctx ends first,
+// the error wraps both ErrNotFound and ctx.Err().
 func (c *Conn) Resolve(ctx context.Context, instance, typ, domain string) (ServiceEntry, error) {
 	if err := ValidateInstance(instance); err != nil {
 		return ServiceEntry{}, err
@@ -158,17 +159,9 @@ func (c *Conn) Resolve(ctx context.Context, instance, typ, domain string) (Servi
 	b := newBrowser(c.qr, browseResolve)
 	b.typ, b.domain = typ, d
 	b.resolveName, b.resolveL = fqdn(dottedName(typ+"."+d), instance), instance
-	var got ServiceEntry
-	errFound := errors.New("found")
-	err = c.run(ctx, b, func(ev event) error {
-		if ev.kind == EventAdd {
-			got = ev.entry
-			return errFound
-		}
-		return nil
-	})
+	got, ok, err := c.runComplete(ctx, b, hostGrace)
 	switch {
-	case err == errFound:
+	case ok:
 		return got, nil
 	case ctx.Err() != nil && err == ctx.Err():
 		return ServiceEntry{}, fmt.Errorf("mdns: resolve %q: %w: %w", instance, ErrNotFound, err)
@@ -193,58 +186,8 @@ func (c *Conn) BrowseTypes(ctx context.Context, domain string, fn func(TypeEvent
 	return c.run(ctx, b, func(ev event) error { return fn(ev.types) })
 }
 
-// LookupHost returns the addresses of a host name such as "h1.local" (a
-// name without a dot gets ".local"), IPv4 first, IPv6 link-local ones with
-// their zone. When ctx ends first, the error wraps both ErrNotFound and
-// ctx.Err().
-func (c *Conn) LookupHost(ctx context.Context, host string) ([]netip.Addr, error) {
-	h := strings.TrimSuffix(host, ".")
-	if !strings.Contains(h, ".") {
-		h += ".local"
-	}
-	if _, err := splitName(h); err != nil || h == "" {
-		return nil, fmt.Errorf("%w: host name %q", ErrInvalidName, host)
-	}
-	b := newBrowser(c.qr, browseHost)
-	b.hostName = dottedName(h)
-	b.host = canonical(b.hostName)
-	var got []netip.Addr
-	errFound := errors.New("found")
-	err := c.run(ctx, b, func(ev event) error {
-		got = ev.entry.Addrs
-		return errFound
-	})
-	switch {
-	case err == errFound:
-		return got, nil
-	case ctx.Err() != nil && err == ctx.Err():
-		return nil, fmt.Errorf("mdns: lookup %q: %w: %w", host, ErrNotFound, err)
-	}
-	return nil, err
-}
-
 // run starts b on the loop, hands its events to fn on the calling
 // goroutine until ctx is done, fn fails or the Conn closes, and stops b.
 func (c *Conn) run(ctx context.Context, b *browser, fn func(event) error) error {
-	if err := c.do(ctx, b.start); err != nil {
-		return err
-	}
-	defer c.do(context.Background(), b.stop) // ErrClosed once the loop is gone: nothing to stop
-	for {
-		for _, ev := range b.out.drain() {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			if err := fn(ev); err != nil {
-				return err
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-c.loopDone:
-			return ErrClosed
-		case <-b.out.wake:
-		}
-	}
+	return c.runAll(ctx, []*browser{b}, fn)
 }

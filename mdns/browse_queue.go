@@ -22,6 +22,10 @@ type event struct {
 	kind  EventKind
 	entry ServiceEntry
 	types TypeEvent
+	// complete (LookupHost, Resolve): every address type of the host is
+	// known or denied.
+	complete bool
+	names    []string // LookupAddr: the names an address maps to
 }
 
 // pendingEvents is what a key's consumer has yet to hear: nothing, one
@@ -69,7 +73,9 @@ func (p *pendingEvents) add(ev event) {
 	last := &p.evs[p.n-1]
 	switch {
 	case ev.kind == EventUpdate && last.kind != EventRemove:
-		last.entry, last.types = ev.entry, ev.types
+		kind := last.kind
+		*last = ev
+		last.kind = kind
 	case ev.kind == EventRemove && last.kind == EventAdd:
 		p.n-- // the consumer never heard of it, or hears of the earlier remove
 	case ev.kind == EventRemove:

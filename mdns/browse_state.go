@@ -35,9 +35,11 @@ type browser struct {
 	dirtyInsts map[*instance]bool
 	types      map[string]TypeEvent
 
-	hostAsking []asked
-	hostKnown  []netip.Addr
-	hostDirty  bool
+	hostAsking   []asked
+	hostKnown    []netip.Addr
+	hostComplete bool // both address types known or denied
+	hostDirty    bool
+	addrZone     string // browseAddr: only answers heard on this interface
 }
 
 type browseKind int
@@ -47,6 +49,7 @@ const (
 	browseResolve
 	browseTypes
 	browseHost
+	browseAddr // LookupAddr: host and hostName hold the reverse-mapping name
 )
 
 // instance is a service instance a browser follows.
@@ -87,7 +90,7 @@ func (b *browser) start() {
 		inst := b.addInstance(canonical(b.resolveName), b.resolveName, b.resolveL)
 		inst.pinned, inst.present = true, true
 		b.dirtyInsts[inst] = true
-	case browseHost:
+	case browseHost, browseAddr:
 		q.watch(b, b.host)
 		b.hostDirty = true
 	}
@@ -102,7 +105,7 @@ func (b *browser) stop() {
 	case browseInstances, browseTypes:
 		q.unwatch(b, b.ptr)
 		q.unask(b.ptrName, dns.TypePTR)
-	case browseHost:
+	case browseHost, browseAddr:
 		q.unwatch(b, b.host)
 		b.setAsking(&b.hostAsking, nil)
 	}
@@ -136,6 +139,9 @@ func (b *browser) settle() {
 		return
 	case browseHost:
 		b.settleHost()
+		return
+	case browseAddr:
+		b.settleAddr()
 		return
 	}
 	if b.ptrDirty {
@@ -332,16 +338,17 @@ func (b *browser) resolve(inst *instance) {
 		s := srv.rr.(*dns.SRV)
 		e := ServiceEntry{
 			Instance: inst.label, Type: b.typ, Domain: b.domain,
-			Host: strings.TrimSuffix(s.Target, "."), Port: s.Port,
+			Host: strings.TrimSuffix(s.Target, "."), Port: s.Port, Priority: s.Priority, Weight: s.Weight,
 			Text: txtStrings(txt.rr.(*dns.TXT)), Addrs: addrs,
 			Ifaces: q.ifacesOf(inst.key, dns.TypeSRV), TTL: srv.remaining(time.Now()),
 			Subtype: b.subtype,
 		}
+		complete := q.hostHas(host, dns.TypeA) && q.hostHas(host, dns.TypeAAAA) // for Resolve
 		switch {
 		case inst.known == nil:
-			b.out.push(inst.key, event{kind: EventAdd, entry: e})
+			b.out.push(inst.key, event{kind: EventAdd, entry: e, complete: complete})
 		case entryChanged(inst.known, &e):
-			b.out.push(inst.key, event{kind: EventUpdate, entry: e})
+			b.out.push(inst.key, event{kind: EventUpdate, entry: e, complete: complete})
 		}
 		inst.known = &e
 		b.setPins(inst, true, host)
@@ -381,7 +388,7 @@ func (b *browser) setPins(inst *instance, reported bool, host string) {
 // entryChanged reports a difference worth an update event: host, port,
 // TXT or the address set.
 func entryChanged(a, b *ServiceEntry) bool {
-	return !equalNames(a.Host, b.Host) || a.Port != b.Port ||
+	return !equalNames(a.Host, b.Host) || a.Port != b.Port || a.Priority != b.Priority || a.Weight != b.Weight ||
 		!slices.EqualFunc(a.Text, b.Text, bytes.Equal) || !slices.Equal(a.Addrs, b.Addrs)
 }
 
@@ -433,14 +440,25 @@ func (b *browser) settleHost() {
 	b.hostDirty = false
 	addrs := b.q.hostAddrs(b.host)
 	want := make(map[askKey]string)
-	if len(addrs) == 0 {
-		want[everywhere(b.host, dns.TypeA)] = b.hostName
-		want[everywhere(b.host, dns.TypeAAAA)] = b.hostName
+	complete := true
+	for _, typ := range []uint16{dns.TypeA, dns.TypeAAAA} {
+		if !b.q.hostHas(b.host, typ) {
+			// Asked until it comes or the host's NSEC denies it (RFC 6762
+			// §6.1): a responder may send each type over its own family
+			// only, so one answer is not all there is.
+			want[everywhere(b.host, typ)] = b.hostName
+			complete = false
+		}
 	}
 	b.setAsking(&b.hostAsking, want)
-	if len(addrs) > 0 && !slices.Equal(addrs, b.hostKnown) {
-		b.hostKnown = addrs
-		b.out.push(b.host, event{kind: EventAdd, entry: ServiceEntry{Host: strings.TrimSuffix(b.hostName, "."), Addrs: addrs}})
+	if len(addrs) > 0 && (!slices.Equal(addrs, b.hostKnown) || complete != b.hostComplete) {
+		kind := EventUpdate
+		if b.hostKnown == nil {
+			kind = EventAdd
+		}
+		b.hostKnown, b.hostComplete = addrs, complete
+		b.out.push(b.host, event{kind: kind, complete: complete,
+			entry: ServiceEntry{Host: strings.TrimSuffix(b.hostName, "."), Addrs: addrs}})
 	}
 }
 

@@ -13,10 +13,17 @@ type Config struct {
 	// SystemNetwork(); tests pass an mdnstest host.
 	Network Network
 
-	// Interfaces restricts the Conn to the named interfaces (a named
-	// loopback interface is allowed). Empty means every eligible one,
-	// including interfaces that appear later.
+	// Interfaces restricts the Conn to the interfaces whose names match
+	// one of these patterns: a name ("eth0") or a shell pattern of
+	// path.Match ("en*", "wlan[0-9]"). A matched loopback interface is
+	// served too. Empty means every eligible one. Interfaces that appear
+	// later are served when they match.
 	Interfaces []string
+
+	// ExcludeInterfaces are patterns, as for Interfaces, of interfaces
+	// never served, whatever Interfaces says: "docker*", "veth*", "br-*"
+	// (container bridges), "tun*" (VPNs).
+	ExcludeInterfaces []string
 
 	// DisableIPv4 and DisableIPv6 turn a family off. Both set is an error.
 	DisableIPv4, DisableIPv6 bool
@@ -38,6 +45,13 @@ type Config struct {
 	// joined or lost, name conflicts). Per-packet problems are never
 	// logged; they are counted in Stats.
 	Logf func(format string, args ...any)
+
+	// Warn, when set, receives the problems the Conn works around but a
+	// user should hear of without asking for diagnostics, as errors to
+	// inspect with errors.As: a *JoinError when the mDNS group cannot be
+	// joined on an interface (once, until a join there succeeds). Without
+	// it they go to Logf.
+	Warn func(err error)
 
 	// Rand, when set, is the source of the protocol's random delays
 	// (probe jitter, response and query delays), for reproducible tests.

@@ -58,6 +58,10 @@ type Conn struct {
 	// they are empty.
 	pacers      map[famKey]*pacer
 	sentWaiters []func()
+
+	// joinWarned are the interfaces and families whose failed join was
+	// reported (interfaces_select.go).
+	joinWarned map[famKey]bool
 }
 
 // inPacket is a datagram a reader read.
@@ -82,6 +86,9 @@ type inMsg struct {
 func Listen(cfg Config) (*Conn, error) {
 	if cfg.DisableIPv4 && cfg.DisableIPv6 {
 		return nil, errors.New("mdns: both IPv4 and IPv6 are disabled")
+	}
+	if err := checkPatterns(cfg.Interfaces, cfg.ExcludeInterfaces); err != nil {
+		return nil, err
 	}
 	nw := cfg.Network
 	if nw == nil {
@@ -115,10 +122,7 @@ func Listen(cfg Config) (*Conn, error) {
 	c.refreshInterfaces()
 	if len(c.ifaces) == 0 {
 		c.closeSockets()
-		if len(cfg.Interfaces) > 0 {
-			return nil, fmt.Errorf("%w: none of %v is up and multicast-capable with an address", ErrNoInterface, cfg.Interfaces)
-		}
-		return nil, fmt.Errorf("%w: no interface is up, multicast-capable and addressed, and the loopback interface is down too", ErrNoInterface)
+		return nil, c.noInterfaceError()
 	}
 	// Close the gap between the first listing and the watch taking effect.
 	// (Scheduled before any goroutine starts: they own the scheduler.)

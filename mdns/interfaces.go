@@ -72,11 +72,11 @@ func (c *Conn) dropIface(ifi *ifaceState) {
 // multicast-capable, not loopback unless named — or, with loopback set
 // (see loopbackFallback), the loopback interfaces.
 func (c *Conn) eligible(it Interface, loopback bool) bool {
-	if !it.Up {
+	if !it.Up || c.excluded(it.Name) {
 		return false
 	}
 	if len(c.cfg.Interfaces) > 0 {
-		return slices.Contains(c.cfg.Interfaces, it.Name) && (it.Multicast || it.Loopback)
+		return matchAny(c.cfg.Interfaces, it.Name) && (it.Multicast || it.Loopback)
 	}
 	if loopback {
 		return it.Loopback
@@ -103,7 +103,7 @@ func (c *Conn) loopbackFallback(list []Interface) bool {
 		return false
 	}
 	return !slices.ContainsFunc(list, func(it Interface) bool {
-		return it.Up && it.Multicast && !it.Loopback && len(it.Prefixes) > 0
+		return it.Up && it.Multicast && !it.Loopback && len(it.Prefixes) > 0 && !c.excluded(it.Name)
 	})
 }
 
@@ -139,8 +139,10 @@ func (c *Conn) joinFamilies(ifi *ifaceState) {
 		switch {
 		case want && !have:
 			if err := s.JoinGroup(ifi.Index); err != nil {
-				c.logf("joining the mDNS group on %s: %v", ifi.Name, err)
+				c.joinFailed(ifi, v6, err)
 				want = false
+			} else {
+				c.joined(ifi, v6)
 			}
 		case !want && have && s != nil:
 			s.LeaveGroup(ifi.Index)

@@ -18,9 +18,10 @@ type Registration struct {
 	changed chan struct{} // cap 1
 	ready   chan struct{} // closed once established or failed
 
-	mu  sync.Mutex
-	pub Service // what Service and Instance report
-	err error
+	mu      sync.Mutex
+	pub     Service // what Service and Instance report
+	err     error
+	srvHost string // the SRV target now, for HostName
 
 	// Owned by the loop (Conn.mu held).
 	svc      Service
@@ -30,6 +31,11 @@ type Registration struct {
 	instKey  string // canonical instName
 	recs     []*prr
 	isReady  bool
+	// The host the SRV points at (responder_proxy.go): px, a host we
+	// publish for another device, or target, another responder's label;
+	// neither: this machine.
+	px     *proxyHost
+	target string
 }
 
 // Register publishes s: it probes the instance name (and the host name,
@@ -76,6 +82,7 @@ func (c *Conn) publish(ctx context.Context, s Service) (*Registration, error) {
 	}
 	s.Subtypes = slices.Clone(s.Subtypes)
 	s.Text = cloneText(s.Text)
+	s.Addrs = slices.Clone(s.Addrs)
 	g := &Registration{c: c, svc: s, pub: s, changed: make(chan struct{}, 1), ready: make(chan struct{})}
 	g.cl = &claim{reg: g, per: make(map[int]*claimIf)}
 	var err error
@@ -97,22 +104,7 @@ func (g *Registration) Ready() <-chan struct{} { return g.ready }
 // ctx.Err() and the registration carries on; when the Conn closes first,
 // ErrClosed.
 func (g *Registration) Wait(ctx context.Context) error {
-	select {
-	case <-g.ready:
-	case <-g.c.loopDone:
-		select {
-		case <-g.ready:
-		default:
-			return ErrClosed
-		}
-	case <-ctx.Done():
-		select {
-		case <-g.ready:
-		default:
-			return ctx.Err()
-		}
-	}
-	return g.Err()
+	return g.c.waitReady(ctx, g.ready, g.Err)
 }
 
 // Instance returns the current instance name (raw UTF-8).
@@ -120,6 +112,16 @@ func (g *Registration) Instance() string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.pub.Instance
+}
+
+// HostName returns the host the service's SRV record points at now,
+// without the trailing dot: "h1.local", or "printer-2.local" for a host
+// published with the service (Service.Addrs) that lost its name to
+// another host; such a rename is reported on Changed.
+func (g *Registration) HostName() string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.srvHost
 }
 
 // Service returns the service as currently published, with its final
@@ -130,6 +132,7 @@ func (g *Registration) Service() Service {
 	s := g.pub
 	s.Subtypes = slices.Clone(s.Subtypes)
 	s.Text = cloneText(s.Text)
+	s.Addrs = slices.Clone(s.Addrs)
 	return s
 }
 
@@ -168,23 +171,7 @@ func (g *Registration) Update(ctx context.Context, text [][]byte, port uint16) e
 // it was the last service. It returns after the second goodbye. Calling
 // it again does nothing.
 func (g *Registration) Deregister(ctx context.Context) error {
-	done := make(chan struct{})
-	if err := g.c.do(ctx, func() { g.c.resp.withdraw(g, func() { close(done) }) }); err != nil {
-		return err
-	}
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-g.c.loopDone:
-		select {
-		case <-done:
-			return nil
-		default:
-			return ErrClosed
-		}
-	}
+	return g.c.withdrawAndWait(ctx, func(done func()) { g.c.resp.withdraw(g, done) })
 }
 
 func cloneText(t [][]byte) [][]byte {
@@ -252,7 +239,10 @@ func (r *responder) add(g *Registration) error {
 		}
 		g.setInstance(nextInstanceName(g.svc.Instance))
 	}
-	first := len(r.regs) == 0
+	if err := r.bindService(g); err != nil {
+		return err
+	}
+	first := r.targetsOwnHost(g) && !r.ownHostNeeded()
 	r.regs = append(r.regs, g)
 	r.changed()
 	r.rename(g, g.svc.Instance)

@@ -41,6 +41,10 @@ type responder struct {
 	// the replies to repeated ones.
 	packBuf []byte
 	legacy  legacyMemo
+
+	// proxies are the host names we publish for other devices
+	// (responder_proxy.go).
+	proxies []*proxyHost
 }
 
 // ifResp is the responder's state on one interface.
@@ -115,12 +119,17 @@ func (r *responder) ifaceUp(ifi *ifaceState) {
 	ifr.lastMC[1] = make(map[string]time.Time)
 	r.ifs[ifi.Index] = ifr
 	r.changed()
-	if r.closed || len(r.regs) == 0 {
+	if r.closed || r.idle() {
 		return
 	}
 	// RFC 6762 §8: a new link means probing and announcing there, the
-	// host name included.
-	r.startProbeOn(r.hostClaim, ifr, 0)
+	// host names included.
+	if r.ownHostNeeded() {
+		r.startProbeOn(r.hostClaim, ifr, 0)
+	}
+	for _, p := range r.proxies {
+		r.startProbeOn(p.cl, ifr, 0)
+	}
 	for _, g := range r.regs {
 		r.startProbeOn(g.cl, ifr, 0)
 	}
@@ -193,6 +202,11 @@ func (r *responder) ifaceDown(ifi *ifaceState) {
 		r.c.cancel(st.reclaim)
 	}
 	delete(r.hostClaim.per, ifi.Index)
+	for _, p := range r.proxies {
+		delete(p.cl.per, ifi.Index)
+		delete(p.memo, ifi.Index)
+		r.checkProxyReady(p)
+	}
 	for _, g := range r.regs {
 		delete(g.cl.per, ifi.Index)
 		r.checkReady(g)
@@ -229,6 +243,11 @@ func (r *responder) shutdown(done func()) {
 				recs = append(recs, g.recs...)
 			}
 		}
+		for _, p := range r.proxies {
+			if st := p.cl.per[ifr.ifi.Index]; st != nil && st.announced {
+				recs = append(recs, r.proxyRecords(p, ifr.ifi)...)
+			}
+		}
 		if len(recs) > 0 {
 			sends = append(sends, goodbyeSend{ifr: ifr, recs: dedupe(recs)})
 		}
@@ -239,6 +258,13 @@ func (r *responder) shutdown(done func()) {
 		}
 	}
 	r.regs = nil
+	for _, p := range r.proxies {
+		for _, hr := range p.hosts {
+			if !hr.isReady {
+				hr.fail(ErrClosed)
+			}
+		}
+	}
 	clear(r.byInst)
 	r.changed()
 	r.goodbyeTwice(sends, done)

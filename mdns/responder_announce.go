@@ -277,14 +277,18 @@ func (r *responder) ownGoodbye(ifr *ifResp, g []*prr, o respOpts) []dns.RR {
 			out = append(out, o.rr(p))
 		}
 	}
-	if st := r.hostClaim.per[ifr.ifi.Index]; st != nil && st.state == stDeferred {
+	if st := r.hostClaim.per[ifr.ifi.Index]; st != nil && st.state == stDeferred && r.targetsOwnHost(groupOwner(g)) {
 		// The machine's responder holds the host name: its own
 		// records, as heard, are the addresses (responder_defer.go).
 		out = append(out, r.deferredAddrs(ifr)...)
 		return append(out, txts...)
 	}
 	live := respOpts{}
-	for _, p := range r.hostRecords(ifr.ifi) {
+	addrs := r.hostRecords(ifr.ifi)
+	if owner := groupOwner(g); owner != nil && owner.px != nil {
+		addrs = r.proxyRecords(owner.px, ifr.ifi)
+	}
+	for _, p := range addrs {
 		if t := p.typ(); t == dns.TypeA || t == dns.TypeAAAA {
 			out = append(out, live.rr(p))
 		}
@@ -364,7 +368,8 @@ func (r *responder) withdraw(g *Registration, done func()) {
 		delete(r.byInst, g.instKey)
 	}
 	r.changed()
-	last := len(r.regs) == 0
+	last := r.targetsOwnHost(g) && !r.ownHostNeeded()
+	gone := r.unbindService(g)
 	var sends []goodbyeSend
 	for _, ifr := range r.sortedIfs() {
 		idx := ifr.ifi.Index
@@ -379,6 +384,11 @@ func (r *responder) withdraw(g *Registration, done func()) {
 		}
 		if hs := r.hostClaim.per[idx]; last && hs != nil && hs.announced {
 			recs = append(recs, r.hostRecords(ifr.ifi)...)
+		}
+		if gone != nil {
+			if st := gone.cl.per[idx]; st != nil && st.announced {
+				recs = append(recs, r.proxyRecords(gone, ifr.ifi)...)
+			}
 		}
 		if len(recs) > 0 {
 			sends = append(sends, goodbyeSend{ifr: ifr, recs: recs})

@@ -25,7 +25,7 @@ const (
 // handleQuery answers a query (or defends against a probe).
 func (r *responder) handleQuery(in *inMsg) {
 	ifr := r.ifs[in.ifi.Index]
-	if r.closed || ifr == nil || len(r.regs) == 0 {
+	if r.closed || ifr == nil || r.idle() {
 		return
 	}
 	m := in.msg

@@ -84,7 +84,7 @@ func (r *responder) handleProbe(ifr *ifResp, in *inMsg) []dns.Question {
 // make our scheduled ones redundant.
 func (r *responder) handleResponse(in *inMsg) {
 	ifr := r.ifs[in.ifi.Index]
-	if r.closed || ifr == nil || in.own || len(r.regs) == 0 {
+	if r.closed || ifr == nil || in.own || r.idle() {
 		return
 	}
 	m := in.msg
@@ -233,6 +233,11 @@ func (r *responder) allRecordIDs() map[string]bool {
 	for _, ifr := range r.ifs {
 		for _, p := range r.hostRecords(ifr.ifi) {
 			out[p.id] = true
+		}
+		for _, px := range r.proxies {
+			for _, p := range r.proxyRecords(px, ifr.ifi) {
+				out[p.id] = true
+			}
 		}
 	}
 	for _, g := range r.regs {

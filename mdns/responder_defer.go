@@ -81,7 +81,7 @@ func (r *responder) hostReady(ifr *ifResp) {
 	idx := ifr.ifi.Index
 	var ann []*claim
 	for _, g := range r.regs {
-		if st := g.cl.per[idx]; st != nil && st.state == stWaitHost {
+		if st := g.cl.per[idx]; st != nil && st.state == stWaitHost && r.targetsOwnHost(g) {
 			st.state = stLive
 			ann = append(ann, g.cl)
 		}

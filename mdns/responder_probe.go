@@ -27,6 +27,9 @@ const (
 type claim struct {
 	reg *Registration
 	per map[int]*claimIf // by interface index
+	// proxy is set for a host name published for another device
+	// (responder_proxy.go); reg is nil then too.
+	proxy *proxyHost
 }
 
 type claimState int
@@ -59,8 +62,11 @@ func (cl *claim) on(ifr *ifResp) *claimIf {
 
 // claims lists the host claim (when active) and every service claim.
 func (r *responder) claims() []*claim {
-	out := make([]*claim, 0, len(r.regs)+1)
+	out := make([]*claim, 0, len(r.regs)+len(r.proxies)+1)
 	out = append(out, r.hostClaim)
+	for _, p := range r.proxies {
+		out = append(out, p.cl)
+	}
 	for _, g := range r.regs {
 		out = append(out, g.cl)
 	}
@@ -70,14 +76,19 @@ func (r *responder) claims() []*claim {
 // claimName is the canonical name a claim owns.
 func (r *responder) claimName(cl *claim) string {
 	if cl.reg == nil {
-		return canonical(r.hostFQDN())
+		return canonical(r.claimFQDN(cl))
 	}
 	return cl.reg.instKey
 }
 
 func (r *responder) claimByName(name string) *claim {
-	if len(r.regs) > 0 && name == canonical(r.hostFQDN()) {
+	if r.ownHostNeeded() && name == canonical(r.hostFQDN()) {
 		return r.hostClaim
+	}
+	for _, p := range r.proxies {
+		if name == canonical(p.fqdn()) {
+			return p.cl
+		}
 	}
 	if g := r.byInst[name]; g != nil {
 		return g.cl
@@ -97,6 +108,9 @@ func (r *responder) startProbing(cl *claim, wait time.Duration) {
 // next probe of a round already under way there, so that everything
 // probing on an interface goes in one message (§8.1).
 func (r *responder) startProbeOn(cl *claim, ifr *ifResp, wait time.Duration) {
+	if !r.claimActive(cl, ifr) {
+		return // a proxied host with no address on this interface
+	}
 	st := cl.on(ifr)
 	st.state, st.sent = stProbing, 0
 	r.changed()
@@ -208,10 +222,7 @@ func (r *responder) sendProbe(ifr *ifResp, cls []*claim) {
 	}
 	parts := make([]part, 0, len(cls))
 	for _, cl := range cls {
-		name := r.hostFQDN()
-		if cl.reg != nil {
-			name = cl.reg.instName
-		}
+		name := r.claimFQDN(cl)
 		p := part{qs: []dns.Question{{Name: name, Qtype: dns.TypeANY, Qclass: dns.ClassINET}}}
 		for _, rr := range r.probeRecords(cl, ifr.ifi) {
 			p.auth = append(p.auth, withTTL(rr, rr.Header().Ttl, false))
@@ -257,13 +268,17 @@ func (r *responder) probed(ifr *ifResp, done []*claim) {
 	idx := ifr.ifi.Index
 	hostLive := false
 	var ann []*claim
+	var proxies []*proxyHost
 	for _, cl := range done {
 		st := cl.per[idx]
 		switch {
+		case cl.proxy != nil:
+			st.state = stLive
+			proxies = append(proxies, cl.proxy)
 		case cl.reg == nil:
 			st.state = stLive
 			hostLive = true
-		case r.hostUsable(idx):
+		case r.targetUsable(cl.reg, idx):
 			st.state = stLive
 			ann = append(ann, cl)
 		default:
@@ -271,11 +286,20 @@ func (r *responder) probed(ifr *ifResp, done []*claim) {
 		}
 	}
 	if hostLive {
+		others := slices.DeleteFunc(ann, func(cl *claim) bool { return r.targetsOwnHost(cl.reg) })
 		ann = []*claim{r.hostClaim}
 		for _, g := range r.regs {
-			if st := g.cl.per[idx]; st != nil && (st.state == stWaitHost || st.state == stLive) {
+			if st := g.cl.per[idx]; st != nil && r.targetsOwnHost(g) && (st.state == stWaitHost || st.state == stLive) {
 				st.state = stLive
 				ann = append(ann, g.cl)
+			}
+		}
+		ann = append(ann, others...)
+	}
+	for _, p := range proxies {
+		for _, cl := range r.proxyProbed(ifr, p) {
+			if !slices.Contains(ann, cl) {
+				ann = append(ann, cl)
 			}
 		}
 	}
@@ -284,6 +308,9 @@ func (r *responder) probed(ifr *ifResp, done []*claim) {
 		if cl.reg != nil {
 			r.checkReady(cl.reg)
 		}
+	}
+	for _, p := range proxies {
+		r.checkProxyReady(p)
 	}
 }
 
@@ -373,6 +400,10 @@ func (r *responder) conflict(cl *claim) {
 	now := time.Now()
 	r.c.stats.conflicts.Add(1)
 	r.conflicts = append(r.conflicts, now)
+	if cl.proxy != nil {
+		r.proxyConflict(cl.proxy)
+		return
+	}
 	if cl.reg == nil {
 		old := r.host
 		r.host = nextHostName(r.host)

@@ -103,6 +103,10 @@ func (r *responder) buildReg(g *Registration) {
 		inst = fqdn(typ, labelsOf(s.Instance)...)
 	}
 	hostTTL, otherTTL := ttlSeconds(HostTTL), ttlSeconds(OtherTTL)
+	target := r.targetFQDN(g)
+	g.mu.Lock()
+	g.srvHost = strings.TrimSuffix(target, ".")
+	g.mu.Unlock()
 	if s.TTL > 0 {
 		hostTTL, otherTTL = ttlSeconds(s.TTL), ttlSeconds(s.TTL)
 	}
@@ -118,7 +122,7 @@ func (r *responder) buildReg(g *Registration) {
 		newPRR(&dns.PTR{Hdr: hdr(typ, dns.TypePTR, otherTTL), Ptr: inst}, false, g),
 		// RFC 6763 §5, RFC 6762 §10: SRV and TXT belong to this instance
 		// alone.
-		newPRR(&dns.SRV{Hdr: hdr(inst, dns.TypeSRV, hostTTL), Port: s.Port, Target: r.hostFQDN()}, true, g),
+		newPRR(&dns.SRV{Hdr: hdr(inst, dns.TypeSRV, hostTTL), Priority: s.Priority, Weight: s.Weight, Port: s.Port, Target: target}, true, g),
 		newPRR(txtRR(inst, otherTTL, s.Text), true, g),
 	}
 	// RFC 6763 §7.1: one shared PTR per subtype.
@@ -137,8 +141,13 @@ func (r *responder) buildReg(g *Registration) {
 // addrRecords are the A or AAAA record of one address and its reverse
 // PTR (both unique: the address is ours alone).
 func (r *responder) addrRecords(a netip.Addr) []*prr {
-	name, ttl := r.hostFQDN(), r.hostTTL()
-	a = a.WithZone("")
+	return r.addrRecordsFor(r.hostFQDN(), r.hostTTL(), a)
+}
+
+// addrRecordsFor are the A or AAAA record of a under name, and its
+// reverse PTR.
+func (r *responder) addrRecordsFor(name string, ttl uint32, a netip.Addr) []*prr {
+	a = a.Unmap().WithZone("")
 	var rr dns.RR
 	if a.Is4() {
 		rr = &dns.A{Hdr: hdr(name, dns.TypeA, ttl), A: a.AsSlice()}
@@ -183,25 +192,29 @@ type hostMemo struct {
 }
 
 func (r *responder) buildHostRecords(ifi *ifaceState) []*prr {
+	return r.addrSet(r.hostFQDN(), r.hostTTL(), append(ifi.addrs(false), ifi.addrs(true)...))
+}
+
+// addrSet is a host's records for addrs (IPv4 first): their A and AAAA
+// records and reverse PTRs, and an NSEC naming the address types that
+// exist (RFC 6762 §6.1).
+func (r *responder) addrSet(name string, ttl uint32, addrs []netip.Addr) []*prr {
 	var out []*prr
+	var has4, has6 bool
+	for _, a := range addrs {
+		out = append(out, r.addrRecordsFor(name, ttl, a)...)
+		has4 = has4 || a.Unmap().Is4()
+		has6 = has6 || !a.Unmap().Is4()
+	}
 	var types []uint16
-	for _, v6 := range []bool{false, true} {
-		addrs := ifi.addrs(v6)
-		if len(addrs) == 0 {
-			continue
-		}
-		if v6 {
-			types = append(types, dns.TypeAAAA)
-		} else {
-			types = append(types, dns.TypeA)
-		}
-		for _, a := range addrs {
-			out = append(out, r.addrRecords(a)...)
-		}
+	if has4 {
+		types = append(types, dns.TypeA)
+	}
+	if has6 {
+		types = append(types, dns.TypeAAAA)
 	}
 	if len(types) > 0 {
-		name := r.hostFQDN()
-		out = append(out, newPRR(&dns.NSEC{Hdr: hdr(name, dns.TypeNSEC, r.hostTTL()), NextDomain: name, TypeBitMap: types}, true, nil))
+		out = append(out, newPRR(&dns.NSEC{Hdr: hdr(name, dns.TypeNSEC, ttl), NextDomain: name, TypeBitMap: types}, true, nil))
 	}
 	return out
 }
@@ -211,7 +224,7 @@ func (r *responder) buildHostRecords(ifi *ifaceState) []*prr {
 func (r *responder) probeRecords(cl *claim, ifi *ifaceState) []dns.RR {
 	var out []dns.RR
 	if cl.reg == nil {
-		for _, p := range r.hostRecords(ifi) {
+		for _, p := range r.claimRecords(cl, ifi) {
 			if !p.nsec {
 				out = append(out, p.rr)
 			}
@@ -228,6 +241,9 @@ func (r *responder) probeRecords(cl *claim, ifi *ifaceState) []dns.RR {
 
 // claimRecords are the records a claim publishes on an interface.
 func (r *responder) claimRecords(cl *claim, ifi *ifaceState) []*prr {
+	if cl.proxy != nil {
+		return r.proxyRecords(cl.proxy, ifi)
+	}
 	if cl.reg == nil {
 		return r.hostRecords(ifi)
 	}
@@ -254,6 +270,11 @@ func (r *responder) published(ifi *ifaceState) *pubSet {
 	var out []*prr
 	if st := r.hostClaim.per[ifi.Index]; st != nil && st.state == stLive {
 		out = append(out, r.hostRecords(ifi)...)
+	}
+	for _, p := range r.proxies {
+		if st := p.cl.per[ifi.Index]; st != nil && st.state == stLive {
+			out = append(out, r.proxyRecords(p, ifi)...)
+		}
 	}
 	for _, g := range r.regs {
 		if st := g.cl.per[ifi.Index]; st != nil && st.state == stLive {

@@ -18,11 +18,13 @@ import (
 func (r *responder) reverseNames() map[string]bool {
 	out := make(map[string]bool)
 	for _, ifr := range r.ifs {
-		for _, v6 := range []bool{false, true} {
-			for _, a := range ifr.ifi.addrs(v6) {
-				if rev, err := dns.ReverseAddr(a.WithZone("").String()); err == nil {
-					out[canonical(rev)] = true
-				}
+		addrs := append(ifr.ifi.addrs(false), ifr.ifi.addrs(true)...)
+		for _, p := range r.proxies {
+			addrs = append(addrs, p.addrsOn(ifr.ifi)...)
+		}
+		for _, a := range addrs {
+			if rev, err := dns.ReverseAddr(a.WithZone("").String()); err == nil {
+				out[canonical(rev)] = true
 			}
 		}
 	}

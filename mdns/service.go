@@ -24,6 +24,21 @@ type Service struct {
 	Domain string
 	// Port is the service's port (SRV record).
 	Port uint16
+	// Priority and Weight go into the SRV record (RFC 2782): clients try
+	// lower priorities first and spread load by weight among equal ones.
+	Priority, Weight uint16
+	// Host is where the service runs, the SRV target (RFC 6763 §5): a
+	// host label ("printer" for printer.local, "printer.local" is
+	// accepted). Empty means this machine. To publish a service for a
+	// device that cannot speak mDNS (a proxy, like dns-sd -P), give its
+	// Addrs too: its host name is then published as with Conn.RegisterHostNoWait
+	// and shared by every registration that names it with the same
+	// addresses. Without Addrs the host's records are another responder's
+	// (or a Host registered on this Conn), and nothing waits for them.
+	Host string
+	// Addrs are the addresses of Host (see Host.Addrs): IPv6 link-local
+	// ones with the zone of their interface.
+	Addrs []netip.Addr
 	// Text holds the raw TXT character-strings (see package txt). nil or
 	// empty publishes a single empty string (RFC 6763 §6.1).
 	Text [][]byte
@@ -57,6 +72,8 @@ type ServiceEntry struct {
 	Domain   string // e.g. "local", no trailing dot
 	Host     string // target host, e.g. "h1.local", no trailing dot
 	Port     uint16
+	Priority uint16        // SRV priority (RFC 2782)
+	Weight   uint16        // SRV weight
 	Text     [][]byte      // raw TXT character-strings
 	Addrs    []netip.Addr  // IPv4 and IPv6 addresses of Host, link-local ones with zone
 	Ifaces   []string      // interfaces the instance was seen on
@@ -93,6 +110,19 @@ func (s *Service) validate() error {
 	}
 	if s.Port == 0 {
 		return fmt.Errorf("%w: port 0", ErrInvalidName)
+	}
+	switch {
+	case s.Host == "" && len(s.Addrs) > 0:
+		return fmt.Errorf("%w: addresses without the host they belong to (Service.Host)", ErrInvalidName)
+	case s.Host != "":
+		if _, err := HostLabel(s.Host); err != nil {
+			return err
+		}
+		if len(s.Addrs) > 0 {
+			if err := checkHostAddrs(s.Host, s.Addrs); err != nil {
+				return err
+			}
+		}
 	}
 	for i, t := range s.Text {
 		if len(t) > 255 {

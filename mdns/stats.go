@@ -25,6 +25,7 @@ type Stats struct {
 	HostDeferrals  uint64 // times the host name was left to this machine's own responder on an interface
 	CacheEvictions uint64 // cache entries evicted because the cache was full
 	CacheDropped   uint64 // records not cached: the cache was full and none of its records could give way
+	JoinFailures   uint64 // failed joins of the mDNS group on an interface (Config.Warn)
 }
 
 type counters struct {
@@ -33,6 +34,7 @@ type counters struct {
 	queueFull, unknownIf, skippedRecords                   atomic.Uint64
 	queries, responses, conflicts, evictions               atomic.Uint64
 	hostDeferrals, cacheDropped                            atomic.Uint64
+	joinFailures                                           atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
@@ -55,5 +57,6 @@ func (c *counters) snapshot() Stats {
 		HostDeferrals:    c.hostDeferrals.Load(),
 		CacheEvictions:   c.evictions.Load(),
 		CacheDropped:     c.cacheDropped.Load(),
+		JoinFailures:     c.joinFailures.Load(),
 	}
 }

@@ -7,18 +7,17 @@ import (
 
 	"github.com/mdnskit/mdnskit/domains"
 	"github.com/mdnskit/mdnskit/internal/cli"
+	"github.com/mdnskit/mdnskit/internal/netflags"
 	"github.com/mdnskit/mdnskit/mdns"
 )
 
 type options struct {
-	spec       spec // from the flags; defaults for --file
-	file       string
-	host       string
-	interfaces []string
-	ipv4Only   bool
-	ipv6Only   bool
-	json       bool
-	verbose    bool
+	spec    spec // from the flags; defaults for --file
+	file    string
+	host    string // --host: this machine's label, or with --address the device's
+	net     netflags.Net
+	json    bool
+	verbose bool
 
 	registry     bool // any registry flag given
 	flavour      domains.Flavour
@@ -46,6 +45,9 @@ func parseOptions(args []string, stdout, stderr io.Writer) (o *options, code int
 	fs.BoolVar(&s.NoRename, "no-rename", false, "")
 	fs.BoolVar(&s.NoMirror, "no-mirror", false, "")
 	fs.StringVar(&o.host, "host", "", "")
+	fs.Var(cli.Strings{Values: &s.Addresses}, "address", "")
+	fs.Uint16Var(&s.Priority, "priority", 0, "")
+	fs.Uint16Var(&s.Weight, "weight", 0, "")
 	fs.StringVarP(&o.file, "file", "f", "", "")
 	fs.StringVar(&s.Version, "service-version", "", "")
 	fs.Var(cli.Strings{Values: &s.TXT}, "meta", "")
@@ -53,9 +55,7 @@ func parseOptions(args []string, stdout, stderr io.Writer) (o *options, code int
 	fs.StringVar(&endpointsFile, "endpoints", "", "")
 	fs.StringVar(&flavour, "flavour", "dnssd", "")
 	fs.StringVar(&o.globalDomain, "global-domain", "", "")
-	fs.VarP(cli.Strings{Values: &o.interfaces}, "interface", "i", "")
-	fs.BoolVarP(&o.ipv4Only, "ipv4-only", "4", false, "")
-	fs.BoolVarP(&o.ipv6Only, "ipv6-only", "6", false, "")
+	o.net.Register(fs)
 	fs.BoolVarP(&o.json, "json", "j", false, "")
 	fs.BoolVarP(&o.verbose, "verbose", "v", false, "")
 	if code, ok := cli.Parse(fs, args, usage, stdout, stderr); !ok {
@@ -67,10 +67,11 @@ func parseOptions(args []string, stdout, stderr io.Writer) (o *options, code int
 	if fs.NArg() > 0 {
 		return fail("unexpected argument %q (flags name the service: --instance, --service, --port)", fs.Arg(0))
 	}
-	if o.ipv4Only && o.ipv6Only {
-		return fail("--ipv4-only and --ipv6-only exclude each other")
+	if err := o.net.Check(); err != nil {
+		return fail("%v", err)
 	}
-	if o.host != "" {
+	if o.host != "" && len(s.Addresses) == 0 {
+		// Without --address, --host is this machine's label.
 		if err := mdns.ValidateHostLabel(o.host); err != nil {
 			return fail("--host %q: %v", o.host, err)
 		}
@@ -104,7 +105,7 @@ func parseOptions(args []string, stdout, stderr io.Writer) (o *options, code int
 	}
 	if o.file != "" {
 		// The flags that name one service make no sense with a file.
-		for _, f := range []string{"instance", "service", "port", "subtype", "service-version", "endpoint", "endpoints"} {
+		for _, f := range []string{"instance", "service", "port", "subtype", "service-version", "endpoint", "endpoints", "address", "priority", "weight"} {
 			if fs.Changed(f) {
 				return fail("--%s names one service; put it in %s instead", f, o.file)
 			}
@@ -115,8 +116,20 @@ func parseOptions(args []string, stdout, stderr io.Writer) (o *options, code int
 		return o, cli.ExitOK, true
 	}
 	s.Registry = o.registry
+	if len(s.Addresses) > 0 {
+		s.Host = o.host // the device the addresses belong to
+	}
 	if err := s.check(o); err != nil {
 		return fail("%v", err)
 	}
 	return o, cli.ExitOK, true
+}
+
+// hostName is the label of this machine --host asks for: --host names the
+// device instead when --address is given.
+func (o *options) hostName() string {
+	if len(o.spec.Addresses) > 0 {
+		return ""
+	}
+	return o.host
 }

@@ -37,8 +37,9 @@ type publisher struct {
 // pub is one published service.
 type pub struct {
 	spec spec
-	pub  *domains.Publication // plain services
-	stop context.CancelFunc   // ends the rename watcher
+	pub  *domains.Publication   // plain services
+	host *mdns.HostRegistration // a device's address records alone
+	stop context.CancelFunc     // ends the rename watcher
 }
 
 // lostName reports a name lost after it was established (RFC 6762 §9)
@@ -153,6 +154,9 @@ func label(s *spec) string { return fmt.Sprintf("%q on %s.%s", s.Instance, s.Ser
 
 // add registers s and reports its final name.
 func (p *publisher) add(ctx context.Context, s spec) (event, error) {
+	if s.hostOnly() {
+		return p.addHost(ctx, s)
+	}
 	ev := event{Event: "registered", Instance: s.Instance, Service: s.Service, Domain: s.Domain, Port: s.Port}
 	pb := &pub{spec: s, stop: func() {}}
 	if s.Registry {
@@ -173,7 +177,8 @@ func (p *publisher) add(ctx context.Context, s spec) (event, error) {
 		}
 		pl, err := reg.Publish(ctx, mdns.Service{
 			Instance: s.Instance, Type: s.Service, Subtypes: s.Subtypes, Domain: s.Domain,
-			Port: s.Port, Text: s.text, TTL: s.ttl(), NoRename: s.NoRename,
+			Port: s.Port, Priority: s.Priority, Weight: s.Weight, Text: s.text, TTL: s.ttl(), NoRename: s.NoRename,
+			Host: s.Host, Addrs: s.addrs,
 		}, opts...)
 		if err != nil {
 			return event{}, fmt.Errorf("%s: %w", label(&s), err)
@@ -185,10 +190,33 @@ func (p *publisher) add(ctx context.Context, s spec) (event, error) {
 		if pl.Mirrored() {
 			ev.Mirror = p.global()
 		}
+		if s.Host != "" {
+			ev.Host, ev.Addrs = pl.Registration().HostName(), s.Addresses
+		}
 		wctx, cancel := context.WithCancel(context.Background())
 		pb.stop = cancel
-		p.wg.Go(func() { p.watch(wctx, pb, ev.Instance) })
+		p.wg.Go(func() { p.watch(wctx, pb, ev.Instance, ev.Host) })
 	}
+	p.mu.Lock()
+	p.live[s.key()] = pb
+	p.mu.Unlock()
+	return ev, nil
+}
+
+// addHost publishes a device's address records alone (avahi-publish -a)
+// and reports the final name.
+func (p *publisher) addHost(ctx context.Context, s spec) (event, error) {
+	hr, err := p.conn.RegisterHost(ctx, mdns.Host{Name: s.Host, Addrs: s.addrs, TTL: s.ttl(), NoRename: s.NoRename})
+	if err != nil {
+		return event{}, fmt.Errorf("host %q: %w", s.Host+".local", err)
+	}
+	ev := event{Event: "registered", Host: hr.Name() + ".local", Addrs: s.Addresses}
+	if hr.Name() != s.Host {
+		ev.Requested = s.Host + ".local"
+	}
+	wctx, cancel := context.WithCancel(context.Background())
+	pb := &pub{spec: s, host: hr, stop: cancel}
+	p.wg.Go(func() { p.watchHost(wctx, pb, ev.Host) })
 	p.mu.Lock()
 	p.live[s.key()] = pb
 	p.mu.Unlock()
@@ -242,6 +270,13 @@ func (p *publisher) withdraw(ctx context.Context, cur *pub) (event, error) {
 	delete(p.live, cur.spec.key())
 	p.mu.Unlock()
 	s := &cur.spec
+	if cur.host != nil {
+		host := cur.host.Name() + ".local"
+		if err := cur.host.Deregister(ctx); err != nil {
+			return event{}, fmt.Errorf("host %q: deregister: %w", host, err)
+		}
+		return event{Event: "deregistered", Host: host}, nil
+	}
 	instance := s.Instance
 	var err error
 	if s.Registry {
@@ -260,27 +295,57 @@ func (p *publisher) withdraw(ctx context.Context, cur *pub) (event, error) {
 
 // watch reports the renames of a registration after it was established
 // (RFC 6762 §9: a conflict found later), and a name lost for good.
-func (p *publisher) watch(ctx context.Context, pb *pub, cur string) {
+func (p *publisher) watch(ctx context.Context, pb *pub, cur, curHost string) {
+	g := pb.pub.Registration()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-pb.pub.Registration().Changed():
+		case <-g.Changed():
 		}
-		if err := pb.pub.Registration().Err(); err != nil {
-			if !errors.Is(err, mdns.ErrClosed) {
-				select {
-				case p.lost <- lostName{key: pb.spec.key(), err: fmt.Errorf("%s: %w", label(&pb.spec), err)}:
-				case <-ctx.Done():
-				}
-			}
+		if err := g.Err(); err != nil {
+			p.reportLost(ctx, pb, fmt.Errorf("%s: %w", label(&pb.spec), err))
 			return
 		}
+		s := pb.spec
 		if n := pb.pub.Instance(); n != cur {
-			s := pb.spec
 			p.out.write(event{Event: "renamed", Instance: n, Service: s.Service, Domain: s.Domain, Port: s.Port, Old: cur, New: n})
 			cur = n
 		}
+		if h := g.HostName(); s.Host != "" && h != curHost {
+			p.out.write(event{Event: "renamed", Instance: cur, Service: s.Service, Domain: s.Domain, Port: s.Port, Host: h, Old: curHost, New: h})
+			curHost = h
+		}
+	}
+}
+
+// watchHost reports the renames of a host published alone, and its loss.
+func (p *publisher) watchHost(ctx context.Context, pb *pub, cur string) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-pb.host.Changed():
+		}
+		if err := pb.host.Err(); err != nil {
+			p.reportLost(ctx, pb, fmt.Errorf("host %q: %w", cur, err))
+			return
+		}
+		if n := pb.host.Name() + ".local"; n != cur {
+			p.out.write(event{Event: "renamed", Host: n, Old: cur, New: n})
+			cur = n
+		}
+	}
+}
+
+// reportLost hands a name lost for good to the main loop.
+func (p *publisher) reportLost(ctx context.Context, pb *pub, err error) {
+	if errors.Is(err, mdns.ErrClosed) {
+		return
+	}
+	select {
+	case p.lost <- lostName{key: pb.spec.key(), err: err}:
+	case <-ctx.Done():
 	}
 }
 

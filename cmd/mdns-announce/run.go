@@ -21,13 +21,8 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, e env
 			return cli.Usagef(stderr, name, "%v", err)
 		}
 	}
-	cfg := mdns.Config{
-		Network:     e.network,
-		Interfaces:  o.interfaces,
-		DisableIPv4: o.ipv6Only,
-		DisableIPv6: o.ipv4Only,
-		HostName:    o.host,
-	}
+	cfg := mdns.Config{Network: e.network, HostName: o.hostName()}
+	o.net.Apply(&cfg, name, stderr)
 	if e.configure != nil {
 		e.configure(&cfg)
 	}
@@ -36,13 +31,13 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, e env
 	if o.verbose {
 		cfg.Logf = func(format string, args ...any) { cli.Errorf(stderr, name, format, args...) }
 	}
-	conn, err := mdns.Listen(cfg)
-	if err != nil {
-		cli.Report(stderr, name, err, hints(o.interfaces)...)
+	conn := o.net.Listen(cfg, name, stderr)
+	if conn == nil {
 		return cli.ExitFailure
 	}
-	if len(o.interfaces) == 0 && conn.MachineLocal() {
-		cli.Errorf(stderr, name, "%s", cli.MachineLocalNote)
+	if err := checkDevices(specs, conn); err != nil {
+		conn.Close()
+		return cli.Usagef(stderr, name, "%v", err)
 	}
 	p = newPublisher(o, conn, out, stderr)
 	shutdown := func(code int) int {
@@ -60,7 +55,7 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, e env
 			return shutdown(cli.ExitOK) // interrupted while probing
 		}
 		for _, err := range errs {
-			cli.Report(stderr, name, err, hints(o.interfaces)...)
+			cli.Report(stderr, name, err, hints(&o.net)...)
 		}
 		return shutdown(cli.ExitConflict)
 	}
@@ -74,7 +69,7 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, e env
 			}
 			reload(ctx, p, o, stderr)
 		case l := <-p.lost:
-			cli.Report(stderr, name, l.err, hints(o.interfaces)...)
+			cli.Report(stderr, name, l.err, hints(&o.net)...)
 			p.forget(l.key)
 			if o.file == "" {
 				return shutdown(cli.ExitConflict)
@@ -87,6 +82,9 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, e env
 // are reported and the announcer keeps running with what it has.
 func reload(ctx context.Context, p *publisher, o *options, stderr io.Writer) {
 	specs, err := readSpecs(o.file, o)
+	if err == nil {
+		err = checkDevices(specs, p.conn)
+	}
 	if err != nil {
 		cli.Errorf(stderr, name, "reload: %v; keeping the services published", err)
 		return
@@ -95,6 +93,6 @@ func reload(ctx context.Context, p *publisher, o *options, stderr io.Writer) {
 		if errors.Is(err, context.Canceled) {
 			return
 		}
-		cli.Report(stderr, name, err, hints(o.interfaces)...)
+		cli.Report(stderr, name, err, hints(&o.net)...)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"slices"
 	"strings"
@@ -30,8 +31,15 @@ type spec struct {
 	Registry  bool                `json:"registry,omitempty"`
 	Version   string              `json:"version,omitempty"`
 	Endpoints []*domains.Endpoint `json:"endpoints,omitempty"`
+	// A device published for (the proxy case): its host label and
+	// addresses; with no service, the address records alone.
+	Host      string   `json:"host,omitempty"`
+	Addresses []string `json:"addresses,omitempty"`
+	Priority  uint16   `json:"priority,omitempty"`
+	Weight    uint16   `json:"weight,omitempty"`
 
-	text [][]byte // TXT encoded (plain mode), set by check
+	text  [][]byte     // TXT encoded (plain mode), set by check
+	addrs []netip.Addr // Addresses parsed, set by check
 }
 
 // duration is a time.Duration written in JSON as "30s".
@@ -61,11 +69,66 @@ func normDomain(d string) string { return strings.ToLower(strings.TrimSuffix(d, 
 // key identifies a service across reloads: its name. DNS names compare
 // ignoring ASCII case (RFC 6762 §16).
 func (s *spec) key() string {
+	if s.hostOnly() {
+		return "\x00host\x00" + strings.ToLower(s.Host)
+	}
 	return strings.ToLower(s.Instance + "\x00" + s.Service + "\x00" + s.Domain)
+}
+
+// hostOnly reports a spec that publishes a device's address records and
+// no service (avahi-publish -a).
+func (s *spec) hostOnly() bool {
+	return s.Host != "" && s.Service == "" && s.Instance == "" && s.Port == 0
+}
+
+// checkHost validates the device a spec publishes for: its label and
+// addresses, each named when it is bad.
+func (s *spec) checkHost() error {
+	if s.Host == "" {
+		if len(s.Addresses) > 0 {
+			return errors.New("addresses without the host they belong to: name it with --host (\"host\" in a file)")
+		}
+		return nil
+	}
+	label, err := mdns.HostLabel(s.Host)
+	if err != nil {
+		return fmt.Errorf("host %q: %w", s.Host, err)
+	}
+	s.Host = label
+	if len(s.Addresses) == 0 {
+		return fmt.Errorf("host %q has no address: a host published for another device needs --address (\"addresses\" in a file)", s.Host)
+	}
+	s.addrs = nil
+	for _, a := range s.Addresses {
+		ip, err := netip.ParseAddr(a)
+		if err != nil {
+			return fmt.Errorf("address %q: not an IPv4 or IPv6 address", a)
+		}
+		if err := mdns.ValidateHost(mdns.Host{Name: label, Addrs: []netip.Addr{ip}}); err != nil {
+			return fmt.Errorf("address %q: %w", a, err)
+		}
+		s.addrs = append(s.addrs, ip)
+	}
+	if s.Registry {
+		return errors.New("registry nodes are published for this machine; --host with --address is for plain services")
+	}
+	return nil
 }
 
 // check validates s and fills in what follows from it.
 func (s *spec) check(o *options) error {
+	if err := s.checkHost(); err != nil {
+		return err
+	}
+	if s.hostOnly() {
+		if len(s.TXT) > 0 || len(s.Subtypes) > 0 || s.Registry || s.Priority != 0 || s.Weight != 0 {
+			return errors.New("TXT, subtypes, priority and weight belong to a service; with --host and --address alone only the address records are published")
+		}
+		if s.TTL < 0 || (s.TTL > 0 && time.Duration(s.TTL) < time.Second) {
+			return fmt.Errorf("ttl %v: want 0 (the defaults) or at least 1s", time.Duration(s.TTL))
+		}
+		return nil
+	}
 	if s.Service == "" {
 		return errors.New("no service type: name one with --service, e.g. --service _http._tcp")
 	}
@@ -113,19 +176,11 @@ func (s *spec) check(o *options) error {
 	return err
 }
 
-// parseTXT reads k=v, k= and k attributes, and checks them as Encode
-// would (RFC 6763 §6.4), naming the key of a bad one.
+// parseTXT reads k=v, k= and k attributes (txt.Parse), naming the
+// attribute and key of a bad one.
 func parseTXT(list []string) (txt.Attrs, error) {
-	attrs := make(txt.Attrs, 0, len(list))
-	for _, kv := range list {
-		k, v, hasValue := strings.Cut(kv, "=")
-		a := txt.Attr{Key: k}
-		if hasValue {
-			a.Value = []byte(v)
-		}
-		attrs = append(attrs, a)
-	}
-	if _, err := txt.Encode(attrs); err != nil {
+	attrs, err := txt.Parse(list...)
+	if err != nil {
 		var ke *txt.KeyError
 		if errors.As(err, &ke) {
 			return nil, fmt.Errorf("invalid TXT attribute %q (key %q): %s", list[ke.Index], ke.Key, ke.Reason)
@@ -143,8 +198,8 @@ func (s *spec) metadata() map[string]string {
 	}
 	m := make(map[string]string, len(s.TXT))
 	for _, kv := range s.TXT {
-		k, v, _ := strings.Cut(kv, "=")
-		m[k] = v
+		a := txt.ParseAttr(kv)
+		m[a.Key] = string(a.Value)
 	}
 	return m
 }
@@ -177,7 +232,7 @@ func readSpecs(path string, o *options) ([]spec, error) {
 	seen := map[string]int{}
 	for i, r := range raw {
 		s := o.spec // the flags' values are defaults
-		s.TXT, s.Subtypes, s.Endpoints = nil, nil, nil
+		s.TXT, s.Subtypes, s.Endpoints, s.Addresses, s.addrs = nil, nil, nil, nil, nil
 		d := json.NewDecoder(bytes.NewReader(r))
 		d.DisallowUnknownFields()
 		if err := d.Decode(&s); err != nil {
@@ -230,5 +285,25 @@ func (s *spec) equal(t *spec) bool {
 // what an in-place update can change (TXT and port, RFC 6762 §8.4).
 func (s *spec) sameName(t *spec) bool {
 	return s.key() == t.key() && s.Registry == t.Registry && s.TTL == t.TTL && s.NoRename == t.NoRename && s.NoMirror == t.NoMirror &&
-		slices.Equal(s.Subtypes, t.Subtypes)
+		slices.Equal(s.Subtypes, t.Subtypes) && !s.hostOnly() && s.Host == t.Host && slices.Equal(s.Addresses, t.Addresses) &&
+		s.Priority == t.Priority && s.Weight == t.Weight
+}
+
+// checkDevices checks what the flags cannot before the Conn is open: a
+// device is not this machine (whose host name the Conn holds), and the
+// interface of every link-local address (fe80::9%eth0) is one the Conn
+// serves: the address is published there only.
+func checkDevices(specs []spec, conn *mdns.Conn) error {
+	ifaces := conn.Interfaces()
+	for _, s := range specs {
+		if s.Host != "" && strings.EqualFold(s.Host, conn.HostName()) {
+			return fmt.Errorf("host %q is this machine; --host with --address publishes another device", s.Host)
+		}
+		for _, a := range s.addrs {
+			if z := a.Zone(); z != "" && !slices.ContainsFunc(ifaces, func(it mdns.Interface) bool { return it.Name == z }) {
+				return fmt.Errorf("address %q: interface %q is not one this announcer uses", a, z)
+			}
+		}
+	}
+	return nil
 }

@@ -9,6 +9,9 @@ Usage:
     mdns-announce --instance NAME --service _type._tcp --port N [--txt k=v ...]
                   [--domain D] [--subtype S ...] [--host H] [--interface IF ...]
                   [--ipv4-only | --ipv6-only] [--ttl DUR] [--no-mirror] [--json]
+    mdns-announce --instance NAME --service _type._tcp --port N --host H --address A ...
+                                            # for a device that cannot speak mDNS
+    mdns-announce --host H --address A ...  # its address records alone
     mdns-announce --file services.json      # many services; SIGHUP reloads it
 
 The service:
@@ -35,6 +38,17 @@ The service:
         --no-rename       exit with status 3 instead of renaming on a conflict
         --host H          the host label to publish (default: the machine's)
                             --host kiosk   (kiosk.local)
+        --priority N, --weight N
+                          SRV priority and weight (RFC 2782; default 0)
+
+For another device (a proxy, like dns-sd -P and avahi-publish -a):
+        --address A       with --host H: H is that device, at address A
+                          (repeatable; IPv6 link-local with its interface).
+                          Its A/AAAA records and reverse PTRs are published,
+                          probed and defended like this machine's; a service
+                          given with it points at H. Without --service, the
+                          address records alone.
+                            --host printer --address 10.0.0.9 --address fe80::9%eth0
 
 Many services:
     -f, --file FILE       publish every service of FILE, a JSON list (schema in
@@ -59,7 +73,11 @@ Registry (go-micro's model, package domains; any of these selects it):
                           exits with status 3.
 
 Network:
-    -i, --interface IF    use only this interface (repeatable)  --interface eth0
+    -i, --interface IF    use only the interfaces this name or pattern matches
+                          (repeatable)     --interface eth0 --interface 'en*'
+        --exclude-interface IF
+                          never use the interfaces it matches (repeatable)
+                            --exclude-interface 'docker*'
     -4, --ipv4-only       use IPv4 only
     -6, --ipv6-only       use IPv6 only
 
@@ -81,5 +99,7 @@ Examples:
     mdns-announce -n "My Web" -s _http._tcp -p 8080 --txt path=/
     mdns-announce -n db -s _postgresql._tcp -p 5432 --json --no-rename
     mdns-announce -s greeter -p 9090 --service-version 1.0.0 --endpoint Greeter.Hello --domain dev
+    mdns-announce -n "Office Printer" -s _ipp._tcp -p 631 --host printer --address 10.0.0.9
+    mdns-announce --host nas --address 192.168.1.5
     mdns-announce --file /etc/mdns/services.json
 `

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/mdnskit/mdnskit/mdns"
 )
@@ -25,18 +26,38 @@ func browse(ctx context.Context, conn *mdns.Conn, o *options, handle func(mdns.B
 		wg.Wait() // every browse returns once ctx is done
 	}()
 
-	events := make(chan mdns.BrowseEvent)
+	type keyed struct {
+		key string // the browse it came from
+		ev  mdns.BrowseEvent
+	}
+	events := make(chan keyed)
+	var idle *idleWatch
+	if o.untilIdle {
+		idle = newIdleWatch()
+	}
+	started := func(key string) {
+		if idle != nil {
+			idle.start(key)
+		}
+	}
+	heard := func(key string) {
+		if idle != nil {
+			idle.heard(key)
+		}
+	}
 	fail := func(err error) {
 		if err != nil && ctx.Err() == nil && !errors.Is(err, mdns.ErrClosed) {
 			cancel(err)
 		}
 	}
-	forward := func(ev mdns.BrowseEvent) error {
-		select {
-		case events <- ev:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
+	forward := func(key string) func(mdns.BrowseEvent) error {
+		return func(ev mdns.BrowseEvent) error {
+			select {
+			case events <- keyed{key, ev}:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 		}
 	}
 	var mu sync.Mutex
@@ -49,10 +70,11 @@ func browse(ctx context.Context, conn *mdns.Conn, o *options, handle func(mdns.B
 			return
 		}
 		browsing[key] = true
+		started(key)
 		// Outside local, go-micro's node ids and service names may span
 		// several labels ("go.micro.srv.greeter-<uuid>").
 		q := mdns.BrowseQuery{Type: typ, Domain: domain, Subtype: o.subtype, DottedInstances: !strings.EqualFold(domain, "local")}
-		wg.Go(func() { fail(conn.Browse(ctx, q, forward)) })
+		wg.Go(func() { fail(conn.Browse(ctx, q, forward(key))) })
 	}
 	for _, d := range o.browseDomains() {
 		if len(o.services) > 0 {
@@ -63,8 +85,11 @@ func browse(ctx context.Context, conn *mdns.Conn, o *options, handle func(mdns.B
 		}
 		// RFC 6763 §9: the types in use, then a browse of each. Types
 		// that go away keep their browse, whose instances go away too.
+		typesKey := "\x00types." + d
+		started(typesKey)
 		wg.Go(func() {
 			fail(conn.BrowseTypes(ctx, d, func(ev mdns.TypeEvent) error {
+				heard(typesKey)
 				// go-micro's list entries are browsed below, not shown.
 				if ev.Kind == mdns.EventAdd && !strings.EqualFold(ev.Type, "_services") {
 					start(ev.Type, ev.Domain)
@@ -76,9 +101,12 @@ func browse(ctx context.Context, conn *mdns.Conn, o *options, handle func(mdns.B
 			// go-micro lists its services as "<name>._services.<domain>."
 			// instead (docs/gomicro-wire.md, Names); it never uses
 			// local, where only DNS-SD's list is asked for.
+			listKey := "\x00list." + d
+			started(listKey)
 			wg.Go(func() {
 				list := mdns.BrowseQuery{Type: "_services", Domain: d, DottedInstances: true}
 				fail(conn.Browse(ctx, list, func(ev mdns.BrowseEvent) error {
+					heard(listKey)
 					if ev.Kind == mdns.EventAdd {
 						start(ev.Entry.Instance, d)
 					}
@@ -87,13 +115,23 @@ func browse(ctx context.Context, conn *mdns.Conn, o *options, handle func(mdns.B
 			})
 		}
 	}
+	var quiet <-chan time.Time
 	for {
+		if idle != nil {
+			wait := time.Until(idle.due())
+			if wait <= 0 {
+				return nil // the link has gone quiet
+			}
+			quiet = time.After(wait)
+		}
 		select {
-		case ev := <-events:
-			if err := handle(ev); err != nil {
+		case k := <-events:
+			heard(k.key)
+			if err := handle(k.ev); err != nil {
 				cancel(err)
 				return err
 			}
+		case <-quiet:
 		case <-ctx.Done():
 			if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
 				return err

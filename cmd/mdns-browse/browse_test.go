@@ -5,7 +5,7 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"testing/synctest"
+	"time"
 
 	"github.com/mdnskit/mdnskit/internal/cli"
 	"github.com/mdnskit/mdnskit/internal/cli/clitest"
@@ -14,43 +14,20 @@ import (
 
 // issue 7: --watch on a terminal is a live table, redrawn on each event.
 func TestLiveView(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		link := mdnstest.NewLink(mdnstest.LinkConfig{})
-		h1, h2 := link.AddHost("h1"), link.AddHost("h2")
-		stop := lanWorld(t, link, h1)
-		c := clitest.Case{Args: []string{"--watch", "--service", "_http._tcp", "--service", "_ipp._tcp"}, Interrupt: 4e9}
-		stdout, stderr, code := runCase(c, h2, true)
-		stop()
-		h1.Close()
-		h2.Close()
-		link.Close()
-		if code != 0 || stderr != "" {
-			t.Fatalf("exit %d, stderr %q", code, stderr)
-		}
-		frames := strings.Split(stdout, cli.ClearScreen)
-		if len(frames) != 4 || frames[0] != "" {
-			t.Fatalf("want 3 frames, one per instance; got %q", stdout)
-		}
-		last := frames[3]
-		for _, want := range []string{"watching _http._tcp, _ipp._tcp in local: 3 instance(s); Ctrl-C to stop\n", "_http._tcp in local\n", "  My Web     h1.local  8080", "  Stage Web  h1.local  8081", `Printer. 2nd floor; "lab"`} {
-			if !strings.Contains(last, want) {
-				t.Errorf("last frame lacks %q:\n%s", want, last)
-			}
-		}
-	})
-}
-
-// avahi-browse -p escaping, checked against what avahi 0.8 printed for the
-// same data (avahi-publish -s 'My Web.x\y' with TXT q="x\y and bin=é).
-func TestAvahiEscaping(t *testing.T) {
-	if got, want := avahiLabel(`My Web.x\y;é`), `My\032Web\.x\\y\059\195\169`; got != want {
-		t.Errorf("avahiLabel = %s, want %s", got, want)
+	c := clitest.Case{Args: []string{"--watch", "--service", "_http._tcp", "--service", "_ipp._tcp"}, Interrupt: 4e9}
+	r := clitest.OnLink(t, lanWorld, func(h2 *mdnstest.Host) clitest.Result { return runCase(c, h2, true) })
+	if r.Exit != 0 || r.Stderr != "" {
+		t.Fatalf("exit %d, stderr %q", r.Exit, r.Stderr)
 	}
-	if got, want := avahiTXT([][]byte{[]byte("e="), []byte("flag"), []byte("bin=\xc3\xa9"), []byte(`q="x\y`), {}}), `"e=" "flag" "bin=\195\169" "q=\"x\\y"`; got != want {
-		t.Errorf("avahiTXT = %s, want %s", got, want)
+	frames := strings.Split(r.Stdout, cli.ClearScreen)
+	if len(frames) != 4 || frames[0] != "" {
+		t.Fatalf("want 3 frames, one per instance; got %q", r.Stdout)
 	}
-	if got := avahiTXT([][]byte{{}}); got != "" {
-		t.Errorf("empty TXT record = %q, want nothing, as avahi", got)
+	last := frames[3]
+	for _, want := range []string{"watching _http._tcp, _ipp._tcp in local: 3 instance(s); Ctrl-C to stop\n", "_http._tcp in local\n", "  My Web     h1.local  8080", "  Stage Web  h1.local  8081", `Printer. 2nd floor; "lab"`} {
+		if !strings.Contains(last, want) {
+			t.Errorf("last frame lacks %q:\n%s", want, last)
+		}
 	}
 }
 
@@ -68,5 +45,30 @@ func TestHelpAndVersion(t *testing.T) {
 		if !strings.Contains(usage, f) {
 			t.Errorf("usage does not mention %s", f)
 		}
+	}
+}
+
+// issue 14: --until-idle ends when the link is quiet, not at a guessed
+// timeout: on the virtual clock, a browse of every type ends well within
+// the 3 s default, and one that hears nothing after 1.25 s.
+func TestUntilIdleTiming(t *testing.T) {
+	for _, c := range []struct {
+		args     []string
+		min, max time.Duration
+	}{
+		{[]string{"--until-idle"}, 500 * time.Millisecond, 3 * time.Second},
+		{[]string{"--until-idle", "--service", "_http._tcp"}, 500 * time.Millisecond, 1500 * time.Millisecond},
+		{[]string{"--until-idle", "--service", "_none._tcp"}, 1250 * time.Millisecond, 1250 * time.Millisecond},
+	} {
+		var took time.Duration
+		r := clitest.OnLink(t, lanWorld, func(h2 *mdnstest.Host) clitest.Result {
+			start := time.Now()
+			defer func() { took = time.Since(start) }()
+			return runCase(clitest.Case{Args: c.args}, h2, false)
+		})
+		if r.Exit != 0 || took < c.min || took > c.max {
+			t.Errorf("%v: exit %d after %v, want between %v and %v; stderr %q", c.args, r.Exit, took, c.min, c.max, r.Stderr)
+		}
+		t.Logf("%v: %v", c.args, took)
 	}
 }

@@ -7,12 +7,13 @@ import (
 	"github.com/mdnskit/mdnskit/mdns"
 )
 
-// hints explain the errors people meet first.
-func hints(interfaces []string) []cli.Hint {
-	return append(cli.SocketHints(mdns.ErrNoInterface, len(interfaces) > 0), cli.Hint{
+// hints explain the errors people meet first (netflags.Hints those of
+// opening the sockets).
+func hints() []cli.Hint {
+	return []cli.Hint{{
 		Match: cli.Is(mdns.ErrInvalidName),
 		Text:  "a service type looks like _name._tcp or _name._udp; a domain like local",
-	})
+	}}
 }
 
 // isUsage reports errors caused by the arguments.

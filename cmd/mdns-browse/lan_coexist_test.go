@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mdnskit/mdnskit/internal/cli/clitest"
 	"github.com/mdnskit/mdnskit/internal/testlan"
 )
 
@@ -49,7 +50,7 @@ func TestLANBrowseNextToAvahi(t *testing.T) {
 			if err != nil {
 				t.Fatalf("run %d: %v", run, err)
 			}
-			recs := jsonLines(t, out)
+			recs := clitest.JSONLines(t, out)
 			if len(recs) != 1 || recs[0]["instance"] != "Avahi AA" || recs[0]["port"] != 7777.0 {
 				t.Fatalf("run %d: want the one Avahi instance, got:\n%s", run, out)
 			}
@@ -92,7 +93,7 @@ func TestLANPlainServiceMirrored(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		recs := jsonLines(t, out)
+		recs := clitest.JSONLines(t, out)
 		if len(recs) != 1 || recs[0]["instance"] != "Dev Web" || recs[0]["domain"] != "local" || recs[0]["origin"] != "dev" {
 			t.Fatalf("mdns-browse --all-domains: want the mirror with origin dev, got:\n%s", out)
 		}
@@ -147,7 +148,7 @@ func TestLANOfflineLoopback(t *testing.T) {
 			if err := cmd.Run(); err != nil {
 				t.Fatalf("mdns-browse %v: %v\n%s", args, err, stderr.String())
 			}
-			recs := jsonLines(t, stdout.String())
+			recs := clitest.JSONLines(t, stdout.String())
 			if len(recs) != 1 || recs[0]["instance"] != "Offline" || recs[0]["interface"] != "lo" {
 				t.Errorf("mdns-browse %v: want Offline on lo, got:\n%s", args, stdout.String())
 			}

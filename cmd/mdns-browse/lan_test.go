@@ -1,13 +1,13 @@
 package main
 
 import (
-	"encoding/json"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/mdnskit/mdnskit/internal/cli/clitest"
 	"github.com/mdnskit/mdnskit/internal/testlan"
 )
 
@@ -16,23 +16,6 @@ import (
 // it they skip, or fail under MDNS_REQUIRE_LAN=1.
 
 var lanOpts = testlan.Options{Hosts: 2, Binaries: []string{"./cmd/mdns-announce", "./cmd/mdns-browse"}}
-
-// jsonLines parses mdns-browse --json output.
-func jsonLines(t *testing.T, out string) []map[string]any {
-	t.Helper()
-	var recs []map[string]any
-	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
-		if l == "" {
-			continue
-		}
-		var m map[string]any
-		if err := json.Unmarshal([]byte(l), &m); err != nil {
-			t.Fatalf("not a JSON line: %q: %v", l, err)
-		}
-		recs = append(recs, m)
-	}
-	return recs
-}
 
 // issue 7: announce on h1, browse on h2 with --json, every field checked;
 // then SIGTERM on h1 makes a --watch browser on h2 print "remove" within
@@ -51,7 +34,7 @@ func TestLANAnnounceBrowse(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		recs := jsonLines(t, out)
+		recs := clitest.JSONLines(t, out)
 		if len(recs) != 1 {
 			t.Fatalf("want one instance, got:\n%s", out)
 		}
@@ -96,7 +79,7 @@ func TestLANAnnounceBrowse(t *testing.T) {
 		if err := ann.Wait(5 * time.Second); err != nil {
 			t.Errorf("announce after SIGTERM: %v (want exit 0)\n%s", err, ann.Output())
 		}
-		rm := jsonLines(t, watch.Output())
+		rm := clitest.JSONLines(t, watch.Output())
 		if last := rm[len(rm)-1]; last["event"] != "remove" || last["instance"] != "Café Web" {
 			t.Errorf("last watch event = %v", last)
 		}
@@ -130,7 +113,7 @@ func TestLANSameName(t *testing.T) {
 			t.Fatal(err)
 		}
 		hosts := map[string]string{} // instance → host
-		for _, r := range jsonLines(t, out) {
+		for _, r := range clitest.JSONLines(t, out) {
 			hosts[r["instance"].(string)] = r["host"].(string)
 		}
 		if len(hosts) != 2 || hosts["Twin"] == "" || hosts["Twin (2)"] == "" || hosts["Twin"] == hosts["Twin (2)"] {
@@ -178,7 +161,7 @@ func TestLANAvahi(t *testing.T) {
 			t.Fatal(err)
 		}
 		found = false
-		for _, r := range jsonLines(t, out) {
+		for _, r := range clitest.JSONLines(t, out) {
 			if r["instance"] == "Avahi Web" {
 				found = true
 				txt, _ := r["txt"].(map[string]any)

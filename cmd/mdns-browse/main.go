@@ -6,9 +6,12 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"time"
 
 	"github.com/mdnskit/mdnskit/internal/cli"
+	"github.com/mdnskit/mdnskit/internal/netflags"
 	"github.com/mdnskit/mdnskit/mdns"
 )
 
@@ -43,29 +46,22 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, e env
 	if !ok {
 		return code
 	}
-	cfg := mdns.Config{
-		Network:     e.network,
-		Interfaces:  o.interfaces,
-		DisableIPv4: o.ipv6Only,
-		DisableIPv6: o.ipv4Only,
-	}
+	cfg := mdns.Config{Network: e.network}
+	o.net.Apply(&cfg, name, stderr)
 	if e.configure != nil {
 		e.configure(&cfg)
 	}
-	conn, err := mdns.Listen(cfg)
-	if err != nil {
-		cli.Report(stderr, name, err, hints(o.interfaces)...)
+	conn := o.net.Listen(cfg, name, stderr, hints()...)
+	if conn == nil {
 		return cli.ExitFailure
 	}
 	defer conn.Close()
-	if len(o.interfaces) == 0 && conn.MachineLocal() {
-		cli.Errorf(stderr, name, "%s", cli.MachineLocalNote)
-	}
 
 	p := newPrinter(o, stdout, e.terminal(stdout))
-	err = browse(ctx, conn, o, p.handle)
+	start := time.Now()
+	err := browse(ctx, conn, o, p.handle)
 	if err != nil {
-		cli.Report(stderr, name, err, hints(o.interfaces)...)
+		cli.Report(stderr, name, err, append(hints(), netflags.Hints(&o.net)...)...)
 		if isUsage(err) {
 			return cli.ExitUsage
 		}
@@ -76,7 +72,11 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, e env
 		return cli.ExitFailure
 	}
 	if p.found == 0 && !o.watch && !o.json && !o.parseable {
-		cli.Errorf(stderr, name, "no services found in %s within %v", joinDomains(o.browseDomains()), o.timeout)
+		within := o.timeout.String()
+		if o.untilIdle {
+			within = fmt.Sprintf("%v (the link went quiet)", time.Since(start).Round(10*time.Millisecond))
+		}
+		cli.Errorf(stderr, name, "no services found in %s within %s", joinDomains(o.browseDomains()), within)
 	}
 	return cli.ExitOK
 }

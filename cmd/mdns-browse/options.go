@@ -7,12 +7,20 @@ import (
 
 	"github.com/mdnskit/mdnskit/domains"
 	"github.com/mdnskit/mdnskit/internal/cli"
+	"github.com/mdnskit/mdnskit/internal/netflags"
 )
 
 // defaultTimeout is how long a one-shot browse listens: queries go out at
 // once, then after 1 s and 3 s (RFC 6762 §5.2), and answers come within
 // about 120 ms of each, so 3 s hears every responder that is up.
 const defaultTimeout = 3 * time.Second
+
+// idleBackstop is --timeout with --until-idle: each browse settles within
+// 1.5 s of its start (domains.SettleMax), and a browse of every type
+// starts its last browse when the type list settles, so a quiet or busy
+// link ends it within about 3 s; a link that keeps announcing new types
+// is cut off here.
+const idleBackstop = 10 * time.Second
 
 type options struct {
 	services      []string
@@ -21,11 +29,10 @@ type options struct {
 	allDomains    bool
 	globalDomain  string
 	defaultDomain string // local, or micro with --flavour micro
-	interfaces    []string
-	ipv4Only      bool
-	ipv6Only      bool
+	net           netflags.Net
 	timeout       time.Duration
 	watch         bool
+	untilIdle     bool
 	resolve       bool
 	json          bool
 	parseable     bool
@@ -61,11 +68,10 @@ func parseOptions(args []string, stdout, stderr io.Writer) (o *options, code int
 	fs.StringVar(&o.globalDomain, "global-domain", "local", "")
 	var flavour string
 	fs.StringVar(&flavour, "flavour", "", "")
-	fs.VarP(cli.Strings{Values: &o.interfaces}, "interface", "i", "")
-	fs.BoolVarP(&o.ipv4Only, "ipv4-only", "4", false, "")
-	fs.BoolVarP(&o.ipv6Only, "ipv6-only", "6", false, "")
+	o.net.Register(fs)
 	fs.DurationVarP(&o.timeout, "timeout", "t", defaultTimeout, "")
 	fs.BoolVarP(&o.watch, "watch", "w", false, "")
+	fs.BoolVar(&o.untilIdle, "until-idle", false, "")
 	fs.BoolVarP(&o.resolve, "resolve", "r", false, "")
 	fs.BoolVarP(&o.json, "json", "j", false, "")
 	fs.BoolVarP(&o.parseable, "parseable", "p", false, "")
@@ -80,14 +86,15 @@ func parseOptions(args []string, stdout, stderr io.Writer) (o *options, code int
 		return fail("unexpected argument %q (name a service type with --service)", fs.Arg(0))
 	case o.json && o.parseable:
 		return fail("--json and --parseable exclude each other")
-	case o.ipv4Only && o.ipv6Only:
-		return fail("--ipv4-only and --ipv6-only exclude each other")
 	case o.allDomains && len(o.domains) > 0:
 		return fail("--all-domains and --domain exclude each other")
 	case o.subtype != "" && len(o.services) != 1:
 		return fail("--subtype needs exactly one --service")
 	case o.timeout < 0:
 		return fail("--timeout %v: must not be negative", o.timeout)
+	}
+	if err := o.net.Check(); err != nil {
+		return fail("%v", err)
 	}
 	o.defaultDomain = "local"
 	switch flavour {
@@ -109,7 +116,10 @@ func parseOptions(args []string, stdout, stderr io.Writer) (o *options, code int
 	default:
 		return fail("--flavour %q: want dnssd or micro", flavour)
 	}
-	if o.watch && !fs.Changed("timeout") {
+	switch {
+	case o.untilIdle && !fs.Changed("timeout"):
+		o.timeout = idleBackstop // the link going quiet ends it first
+	case o.watch && !fs.Changed("timeout"):
 		o.timeout = 0 // a watch runs until interrupted
 	}
 	for i, d := range o.domains {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/mdnskit/mdnskit/internal/cli"
+	"github.com/mdnskit/mdnskit/internal/svcview"
 	"github.com/mdnskit/mdnskit/mdns"
 )
 
@@ -21,7 +22,7 @@ type printer struct {
 	w     io.Writer
 	live  bool // a terminal watching in the human format: redraw the table
 	jl    *cli.JSONLines
-	state map[string]*view
+	state map[string]*svcview.View
 	found int // instances printed or kept
 }
 
@@ -31,16 +32,16 @@ func newPrinter(o *options, w io.Writer, terminal bool) *printer {
 		w:     w,
 		live:  o.watch && terminal && !o.json && !o.parseable,
 		jl:    cli.NewJSONLines(w),
-		state: make(map[string]*view),
+		state: make(map[string]*svcview.View),
 	}
 }
 
 func (p *printer) handle(ev mdns.BrowseEvent) error {
-	v := newView(ev, p.o.globalDomain)
+	v := svcview.NewView(ev, p.o.globalDomain)
 	if ev.Kind == mdns.EventRemove {
-		delete(p.state, v.key())
+		delete(p.state, v.Key())
 	} else {
-		p.state[v.key()] = v
+		p.state[v.Key()] = v
 	}
 	if !p.o.watch {
 		return nil
@@ -48,9 +49,9 @@ func (p *printer) handle(ev mdns.BrowseEvent) error {
 	p.found++
 	switch {
 	case p.o.json:
-		return p.jl.Write(v.rec)
+		return p.jl.Write(v.Rec)
 	case p.o.parseable:
-		return p.writeLines(parseableLines(v, p.o.resolve))
+		return p.writeLines(svcview.ParseableLines(v, p.o.resolve))
 	case p.live:
 		return p.redraw()
 	default:
@@ -68,8 +69,8 @@ func (p *printer) finish() error {
 	switch {
 	case p.o.json:
 		for _, v := range views {
-			v.rec.Event = "add"
-			if err := p.jl.Write(v.rec); err != nil {
+			v.Rec.Event = "add"
+			if err := p.jl.Write(v.Rec); err != nil {
 				return err
 			}
 		}
@@ -77,8 +78,8 @@ func (p *printer) finish() error {
 	case p.o.parseable:
 		var lines []string
 		for _, v := range views {
-			v.kind = mdns.EventAdd
-			lines = append(lines, parseableLines(v, p.o.resolve)...)
+			v.Kind = mdns.EventAdd
+			lines = append(lines, svcview.ParseableLines(v, p.o.resolve)...)
 		}
 		return p.writeLines(lines)
 	}
@@ -96,60 +97,32 @@ func (p *printer) writeLines(lines []string) error {
 }
 
 // sorted returns the current instances by domain, type and name.
-func (p *printer) sorted() []*view {
+func (p *printer) sorted() []*svcview.View {
 	views := slices.Collect(maps.Values(p.state))
-	slices.SortFunc(views, func(a, b *view) int {
+	slices.SortFunc(views, func(a, b *svcview.View) int {
 		return cmp.Or(
-			strings.Compare(a.group(p.o), b.group(p.o)),
-			strings.Compare(strings.ToLower(a.entry.Type), strings.ToLower(b.entry.Type)),
-			strings.Compare(strings.ToLower(a.entry.Instance), strings.ToLower(b.entry.Instance)),
-			strings.Compare(a.entry.Instance, b.entry.Instance),
-			strings.Compare(a.entry.Domain, b.entry.Domain),
+			strings.Compare(p.group(a), p.group(b)),
+			strings.Compare(strings.ToLower(a.Entry.Type), strings.ToLower(b.Entry.Type)),
+			strings.Compare(strings.ToLower(a.Entry.Instance), strings.ToLower(b.Entry.Instance)),
+			strings.Compare(a.Entry.Instance, b.Entry.Instance),
+			strings.Compare(a.Entry.Domain, b.Entry.Domain),
 		)
 	})
 	return views
 }
 
 // tables renders views as one aligned table per domain and service type.
-func (p *printer) tables(views []*view) string {
-	var b strings.Builder
-	for i := 0; i < len(views); {
-		g, typ := views[i].group(p.o), strings.ToLower(views[i].entry.Type)
-		header := []string{"INSTANCE", "HOST", "PORT", "ADDRESSES", "INTERFACE"}
-		if p.o.resolve {
-			header = append(header, "TXT")
-		}
-		rows := [][]string{header}
-		j := i
-		for ; j < len(views) && views[j].group(p.o) == g && strings.ToLower(views[j].entry.Type) == typ; j++ {
-			rows = append(rows, p.row(views[j]))
-		}
-		if i > 0 {
-			b.WriteString("\n")
-		}
-		fmt.Fprintf(&b, "%s in %s\n", cli.Printable(views[i].entry.Type), cli.Printable(g))
-		cli.Table(&b, "  ", rows)
-		i = j
-	}
-	return b.String()
+func (p *printer) tables(views []*svcview.View) string {
+	return svcview.Tables(views, p.o.resolve, p.group)
 }
 
-func (p *printer) row(v *view) []string {
-	r := []string{v.entry.Instance, v.entry.Host, strconv.Itoa(int(v.entry.Port)), strings.Join(v.rec.Addrs, " "), v.rec.Interface}
-	if p.o.resolve {
-		r = append(r, txtSummary(v))
+// group is the domain a view is listed under: with --all-domains the
+// origin of a mirror, otherwise the domain browsed.
+func (p *printer) group(v *svcview.View) string {
+	if p.o.allDomains && v.Rec.Origin != "" {
+		return v.Rec.Origin
 	}
-	return r
-}
-
-// txtSummary shows the TXT attributes as avahi-browse -r does, without
-// the quotes: key=value, bare keys, \DDD for unprintable bytes.
-func txtSummary(v *view) string {
-	parts := make([]string, len(v.attrs))
-	for i, a := range v.attrs {
-		parts[i] = a.String()
-	}
-	return strings.Join(parts, " ")
+	return v.Entry.Domain
 }
 
 // redraw repaints the live view of a --watch on a terminal.
@@ -168,10 +141,10 @@ func (p *printer) redraw() error {
 }
 
 // plainLine is one --watch event for a pipe: tab-separated fields.
-func (p *printer) plainLine(v *view) string {
-	f := []string{v.kind.String(), v.entry.Instance, v.entry.Type, v.group(p.o), v.entry.Host, strconv.Itoa(int(v.entry.Port)), strings.Join(v.rec.Addrs, " "), v.rec.Interface}
+func (p *printer) plainLine(v *svcview.View) string {
+	f := []string{v.Kind.String(), v.Entry.Instance, v.Entry.Type, p.group(v), v.Entry.Host, strconv.Itoa(int(v.Entry.Port)), strings.Join(v.Rec.Addrs, " "), v.Rec.Interface}
 	if p.o.resolve {
-		f = append(f, txtSummary(v))
+		f = append(f, svcview.TXTSummary(v))
 	}
 	for i := range f {
 		f[i] = cli.Printable(f[i])

@@ -6,11 +6,7 @@ import (
 	"flag"
 	"io"
 	"math/rand/v2"
-	"path/filepath"
-	"strings"
 	"testing"
-	"testing/synctest"
-	"time"
 
 	"github.com/mdnskit/mdnskit/domains"
 	"github.com/mdnskit/mdnskit/internal/cli/clitest"
@@ -20,19 +16,14 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden transcripts in testdata/ with the output seen")
 
-// A world publishes services from host h1 of a simulated link before
-// mdns-browse runs on h2; it returns a function that withdraws them.
-type world func(t *testing.T, link *mdnstest.Link, h1 *mdnstest.Host) (stop func())
-
-// worlds maps a transcript file (testdata/NAME.txt) to its world.
-var worlds = map[string]world{
+// worlds maps a transcript file (testdata/NAME.txt) to what h1 publishes
+// before mdns-browse runs on h2.
+var worlds = map[string]clitest.World{
 	"browse":   lanWorld,
 	"formats":  lanWorld,
 	"registry": lanWorld,
-	"usage":    emptyWorld,
+	"usage":    clitest.Empty,
 }
-
-func emptyWorld(t *testing.T, link *mdnstest.Link, h1 *mdnstest.Host) func() { return func() {} }
 
 // lanWorld is h1 publishing a web server, a printer with an awkward name,
 // a web server in domain staging (and its mirror in local) and, through a
@@ -91,41 +82,23 @@ func lanWorld(t *testing.T, link *mdnstest.Link, h1 *mdnstest.Host) func() {
 }
 
 // runCase runs one transcript block on host h and returns what it printed.
-func runCase(c clitest.Case, h *mdnstest.Host, terminal bool) (stdout, stderr string, code int) {
+func runCase(c clitest.Case, h *mdnstest.Host, terminal bool) clitest.Result {
 	var out, errb bytes.Buffer
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := clitest.Context(c)
 	defer cancel()
-	if c.Interrupt > 0 {
-		time.AfterFunc(c.Interrupt, cancel)
-	}
 	e := env{
 		network:    h,
 		configure:  func(cfg *mdns.Config) { cfg.Rand = rand.New(rand.NewPCG(2, 2)) },
 		isTerminal: func(io.Writer) bool { return terminal },
 	}
-	code = runWith(ctx, c.Args, &out, &errb, e)
-	return out.String(), errb.String(), code
+	code := runWith(ctx, c.Args, &out, &errb, e)
+	return clitest.Result{Stdout: out.String(), Stderr: errb.String(), Exit: code}
 }
 
 // TestTranscripts runs the golden transcripts in testdata/ against a
 // simulated link (issue 7: mdns-browse output formats, flags, exits).
 func TestTranscripts(t *testing.T) {
-	clitest.Run(t, "testdata/*.txt", *update, func(t *testing.T, file string, c clitest.Case) (r clitest.Result) {
-		base := strings.TrimSuffix(filepath.Base(file), ".txt")
-		w := worlds[base]
-		if w == nil {
-			t.Fatalf("%s: no world named %q in worlds", file, base)
-		}
-		synctest.Test(t, func(t *testing.T) {
-			link := mdnstest.NewLink(mdnstest.LinkConfig{})
-			h1, h2 := link.AddHost("h1"), link.AddHost("h2")
-			stop := w(t, link, h1)
-			r.Stdout, r.Stderr, r.Exit = runCase(c, h2, false)
-			stop()
-			h1.Close()
-			h2.Close()
-			link.Close()
-		})
-		return r
+	clitest.RunOnLink(t, "testdata/*.txt", *update, worlds, func(c clitest.Case, h2 *mdnstest.Host) clitest.Result {
+		return runCase(c, h2, false)
 	})
 }

@@ -5,12 +5,13 @@ DNS-SD, RFC 6762 and RFC 6763), like avahi-browse and dns-sd -B.
 
 Usage:
     mdns-browse [--service _type._tcp] [--domain D | --all-domains] [--resolve]
-                [--watch] [--timeout DUR] [--json | --parseable] [--interface IF ...]
-                [--flavour dnssd|micro]
+                [--watch] [--timeout DUR | --until-idle] [--json | --parseable]
+                [--interface IF ...] [--exclude-interface IF ...] [--flavour dnssd|micro]
 
-Without --watch it browses for --timeout (3s), then prints every instance
-found, sorted, and exits. With --watch it prints each change as it happens,
-until --timeout (default: none) or Ctrl-C.
+Without --watch it browses for --timeout (3s), or with --until-idle until the
+link has gone quiet, then prints every instance found, sorted, and exits.
+With --watch it prints each change as it happens, until --timeout (default:
+none) or Ctrl-C.
 
 What to browse:
     -s, --service TYPE    browse this service type (repeatable); without it,
@@ -31,7 +32,11 @@ What to browse:
                           (global domain: global). Without it --service is a
                           service type, and registry payloads of both flavours
                           are recognised in what is found.
-    -i, --interface IF    use only this interface (repeatable)   --interface eth0
+    -i, --interface IF    use only the interfaces this name or pattern matches
+                          (repeatable)     --interface eth0 --interface 'en*'
+        --exclude-interface IF
+                          never use the interfaces it matches (repeatable)
+                            --exclude-interface 'docker*' --exclude-interface 'veth*'
     -4, --ipv4-only       use IPv4 only
     -6, --ipv6-only       use IPv6 only
 
@@ -40,6 +45,10 @@ When to stop:
                           with --watch 0)          --timeout 10s
     -w, --watch           print add, update and remove events as they happen;
                           on a terminal, a live table
+        --until-idle      stop as soon as the link has gone quiet (like
+                          avahi-browse -t): every browse has heard nothing new
+                          for 0.3s, at least 0.5s after it began (1.25s while it
+                          heard nothing); at most --timeout (default 10s with it)
 
 Output (stdout; errors go to stderr):
     -r, --resolve         also show TXT records in the table, and '=' lines
@@ -67,5 +76,6 @@ Examples:
     mdns-browse                                  # every service on the LAN, as a table
     mdns-browse -s _http._tcp --json | jq -r .host
     mdns-browse -s _ipp._tcp --watch --timeout 1m
+    mdns-browse --until-idle --json              # in a script: no --timeout to guess
     mdns-browse --all-domains --resolve
 `

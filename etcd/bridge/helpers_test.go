@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -177,7 +178,14 @@ func summary(ns []*domains.MergedNode) []string {
 	return out
 }
 
-// waitView polls the merged view until it shows want (true) or timeout.
+func sorted(s []string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
+}
+
+// waitView polls the merged view until it shows want, in any order (true),
+// or timeout.
 func waitView(t *testing.T, m *domains.Merged, timeout time.Duration, want ...string) ([]string, bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
@@ -188,7 +196,9 @@ func waitView(t *testing.T, m *domains.Merged, timeout time.Duration, want ...st
 			t.Fatal(err)
 		}
 		got = summary(ns)
-		if fmt.Sprint(got) == fmt.Sprint(want) {
+		// The view lists nodes in the order first seen, which depends on
+		// which source answered first: compare as sets.
+		if fmt.Sprint(sorted(got)) == fmt.Sprint(sorted(want)) {
 			return got, true
 		}
 		if time.Now().After(deadline) {

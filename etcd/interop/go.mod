@@ -12,11 +12,15 @@ replace (
 )
 
 require (
-	github.com/mdnskit/mdnskit v0.0.0-00010101000000-000000000000
+	github.com/go-kit/kit v0.13.0
+	github.com/go-kit/log v0.2.0
+	github.com/mdnskit/mdnskit v0.0.0
 	github.com/mdnskit/mdnskit/etcd v0.0.0-00010101000000-000000000000
 	go-micro.dev/v5 v5.30.0
 	go.etcd.io/etcd/client/v3 v3.7.3
 )
+
+require github.com/go-logfmt/logfmt v0.5.1 // indirect
 
 require (
 	github.com/coreos/go-semver v0.3.1 // indirect
@@ -24,6 +28,7 @@ require (
 	github.com/golang/protobuf v1.5.4 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/grpc-ecosystem/grpc-gateway/v2 v2.29.0 // indirect
+	github.com/mdnskit/mdnskit/adapters/gokit v0.0.0-00010101000000-000000000000
 	github.com/miekg/dns v1.1.73 // indirect
 	github.com/mitchellh/hashstructure v1.1.0 // indirect
 	go.etcd.io/etcd/api/v3 v3.7.3 // indirect
@@ -38,3 +43,5 @@ require (
 	google.golang.org/grpc v1.83.2 // indirect
 	google.golang.org/protobuf v1.36.11 // indirect
 )
+
+replace github.com/mdnskit/mdnskit/adapters/gokit => ../../adapters/gokit

@@ -33,6 +33,14 @@ var allowedOurs = map[string][]string{
 	"internal/reliability":         {"mdns", "mdns/mdnstest", "domains", "txt", "internal/testlan", "internal/reliability/dnswire"},
 	"internal/reliability/dnswire": {},
 	"internal/reliability/relpeer": {"mdns"},
+
+	// What the commands share: printing browse results, network flags;
+	// golden transcripts run on a simulated link.
+	"internal/svcview":     {"domains", "mdns", "txt", "internal/cli"},
+	"internal/netflags":    {"mdns", "internal/cli"},
+	"internal/cli/clitest": {"mdns/mdnstest"},
+	// The HTTP peer of the dialer's LAN test.
+	"internal/httppeer": {"mdns"},
 }
 
 // Only package mdns may touch the DNS wire and the socket layer.

@@ -1,4 +1,4 @@
-package main
+package svcview
 
 import (
 	"strconv"
@@ -7,7 +7,7 @@ import (
 	"github.com/mdnskit/mdnskit/mdns"
 )
 
-// parseableLines renders an event in avahi-browse's parsable format
+// ParseableLines renders an event in avahi-browse's parsable format
 // (avahi-browse -p -k): one line per interface and protocol,
 //
 //	+;IFACE;PROTO;NAME;TYPE;DOMAIN                        new
@@ -17,14 +17,14 @@ import (
 // Unlike avahi, which resolves once per protocol, there is one '=' line per
 // address, and TXT strings are in wire order (avahi 0.8 prints them
 // reversed). An update is reported as new '=' lines.
-func parseableLines(v *view, resolve bool) []string {
-	e := v.entry
+func ParseableLines(v *View, resolve bool) []string {
+	e := v.Entry
 	ifaces := e.Ifaces
 	if len(ifaces) == 0 {
 		ifaces = []string{"n/a"}
 	}
 	head := func(c byte, ifi, proto string) string {
-		return string(c) + ";" + ifi + ";" + proto + ";" + avahiLabel(e.Instance) + ";" + e.Type + ";" + e.Domain
+		return string(c) + ";" + ifi + ";" + proto + ";" + AvahiLabel(e.Instance) + ";" + e.Type + ";" + e.Domain
 	}
 	var lines []string
 	for _, ifi := range ifaces {
@@ -42,7 +42,7 @@ func parseableLines(v *view, resolve bool) []string {
 			if len(addrs) == 0 {
 				continue
 			}
-			switch v.kind {
+			switch v.Kind {
 			case mdns.EventAdd:
 				lines = append(lines, head('+', ifi, fam.proto))
 			case mdns.EventRemove:
@@ -51,7 +51,7 @@ func parseableLines(v *view, resolve bool) []string {
 			}
 			if resolve {
 				for _, a := range addrs {
-					lines = append(lines, head('=', ifi, fam.proto)+";"+e.Host+";"+a+";"+strconv.Itoa(int(e.Port))+";"+avahiTXT(e.Text))
+					lines = append(lines, head('=', ifi, fam.proto)+";"+e.Host+";"+a+";"+strconv.Itoa(int(e.Port))+";"+AvahiTXT(e.Text))
 				}
 			}
 		}
@@ -59,10 +59,10 @@ func parseableLines(v *view, resolve bool) []string {
 	return lines
 }
 
-// avahiLabel escapes an instance name as avahi_escape_label does: letters,
+// AvahiLabel escapes an instance name as avahi_escape_label does: letters,
 // digits, '-' and '_' as they are, '.' and '\' after a backslash, every
 // other byte as \DDD (decimal), so that ';' and spaces never split a field.
-func avahiLabel(s string) string {
+func AvahiLabel(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -79,11 +79,11 @@ func avahiLabel(s string) string {
 	return b.String()
 }
 
-// avahiTXT writes TXT strings as avahi_string_list_to_string (0.8) does:
+// AvahiTXT writes TXT strings as avahi_string_list_to_string (0.8) does:
 // each in double quotes, '"' and '\' after a backslash, bytes outside
 // printable ASCII as \DDD, separated by spaces. Like avahi it skips empty
 // strings, so the empty record (one empty string, RFC 6763 §6.1) is "".
-func avahiTXT(strs [][]byte) string {
+func AvahiTXT(strs [][]byte) string {
 	var b strings.Builder
 	for _, s := range strs {
 		if len(s) == 0 {

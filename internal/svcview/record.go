@@ -1,4 +1,8 @@
-package main
+// Package svcview turns browse events into what the commands print: the
+// JSON record of mdns-browse --json (README.md has the schema), the
+// aligned tables, and avahi-browse's parsable lines. mdns-browse and
+// mdns-resolve print instances the same way through it.
+package svcview
 
 import (
 	"errors"
@@ -9,20 +13,22 @@ import (
 	"github.com/mdnskit/mdnskit/txt"
 )
 
-// record is one line of --json output; the field order is the schema's
+// Record is one line of --json output; the field order is the schema's
 // (README.md). Registry nodes add the registry fields.
-type record struct {
+type Record struct {
 	Event     string             `json:"event"`
 	Instance  string             `json:"instance"` // raw UTF-8, unescaped
 	Service   string             `json:"service"`  // "_http._tcp", no domain
 	Domain    string             `json:"domain"`   // no trailing dot
 	Host      string             `json:"host"`     // no trailing dot
 	Port      uint16             `json:"port"`
+	Priority  uint16             `json:"priority,omitempty"` // SRV priority and weight (RFC 2782), when set
+	Weight    uint16             `json:"weight,omitempty"`
 	Addrs     []string           `json:"addrs"` // IPv4 then IPv6, link-local with %zone
 	TXT       map[string]*string `json:"txt"`   // k=v → "v", k= → "", bare k → null
 	Interface string             `json:"interface"`
 	Subtype   string             `json:"subtype,omitempty"`
-	*registry                    // nil for plain DNS-SD services
+	*Registry                    // nil for plain DNS-SD services
 	// Origin is the domain a registration was made in: for a mirror in
 	// the global domain, its domain attribute ("dev", or "dev,prod" for
 	// one registered in both); for other registry nodes the domain it was
@@ -30,42 +36,35 @@ type record struct {
 	Origin string `json:"origin,omitempty"`
 }
 
-// registry holds what a registry node (package domains, or go-micro)
+// Registry holds what a registry node (package domains, or go-micro)
 // carries in its TXT record.
-type registry struct {
+type Registry struct {
 	Name      string            `json:"name"` // the registry's service name
 	Version   string            `json:"version"`
 	Endpoints []*txt.Endpoint   `json:"endpoints"`
 	Metadata  map[string]string `json:"metadata"`
 }
 
-// view is a browse event as the printers see it.
-type view struct {
-	kind  mdns.EventKind
-	entry mdns.ServiceEntry
-	attrs txt.Attrs
-	rec   record
+// View is a browse event as the printers see it.
+type View struct {
+	Kind  mdns.EventKind
+	Entry mdns.ServiceEntry
+	Attrs txt.Attrs // the TXT record decoded
+	Rec   Record
 }
 
-// key identifies an instance across events.
-func (v *view) key() string {
-	e := v.entry
+// Key identifies an instance across events.
+func (v *View) Key() string {
+	e := v.Entry
 	return strings.ToLower(e.Domain + "\x00" + e.Type + "\x00" + e.Subtype + "\x00" + e.Instance)
 }
 
-// group is the domain a view is listed under: with --all-domains the
-// origin of a mirror, otherwise the domain browsed.
-func (v *view) group(o *options) string {
-	if o.allDomains && v.rec.Origin != "" {
-		return v.rec.Origin
-	}
-	return v.entry.Domain
-}
-
-func newView(ev mdns.BrowseEvent, global string) *view {
+// NewView reads a browse event; global is the global domain, where a
+// domain attribute names a mirror's origin.
+func NewView(ev mdns.BrowseEvent, global string) *View {
 	e := ev.Entry
-	v := &view{kind: ev.Kind, entry: e, attrs: txt.Decode(e.Text)}
-	v.rec = record{
+	v := &View{Kind: ev.Kind, Entry: e, Attrs: txt.Decode(e.Text)}
+	v.Rec = Record{
 		Event:     ev.Kind.String(),
 		Instance:  e.Instance,
 		Service:   e.Type,
@@ -73,37 +72,39 @@ func newView(ev mdns.BrowseEvent, global string) *view {
 		Host:      e.Host,
 		Port:      e.Port,
 		Addrs:     make([]string, 0, len(e.Addrs)),
-		TXT:       make(map[string]*string, len(v.attrs)),
+		TXT:       make(map[string]*string, len(v.Attrs)),
 		Interface: strings.Join(e.Ifaces, ","),
 		Subtype:   e.Subtype,
+		Priority:  e.Priority,
+		Weight:    e.Weight,
 	}
-	v.rec.registry, v.rec.Origin = decodeRegistry(e, global)
-	if v.rec.registry == nil && strings.EqualFold(e.Domain, global) {
+	v.Rec.Registry, v.Rec.Origin = DecodeRegistry(e, global)
+	if v.Rec.Registry == nil && strings.EqualFold(e.Domain, global) {
 		// A plain service's mirror (package domains, Publish).
-		if d, ok := v.attrs.Get(domains.MetaDomain); ok && len(d) > 0 {
-			v.rec.Origin = string(d)
+		if d, ok := v.Attrs.Get(domains.MetaDomain); ok && len(d) > 0 {
+			v.Rec.Origin = string(d)
 		}
 	}
 	for _, a := range e.Addrs {
-		v.rec.Addrs = append(v.rec.Addrs, a.String())
+		v.Rec.Addrs = append(v.Rec.Addrs, a.String())
 	}
 	// RFC 6763 §6.4: txt.Decode keeps the first occurrence of a key.
-	for _, a := range v.attrs {
+	for _, a := range v.Attrs {
 		if a.Value == nil {
-			v.rec.TXT[a.Key] = nil
+			v.Rec.TXT[a.Key] = nil
 			continue
 		}
 		s := string(a.Value)
-		v.rec.TXT[a.Key] = &s
+		v.Rec.TXT[a.Key] = &s
 	}
 	return v
 }
 
-// decodeRegistry reads a registry payload: the DNS-SD flavour of package
+// DecodeRegistry reads a registry payload: the DNS-SD flavour of package
 // domains (txtvers=1 with version, metadata, endpoints) or go-micro's
 // hex-zlib-JSON, and the node's origin domain. Plain DNS-SD records give
 // nil.
-func decodeRegistry(e mdns.ServiceEntry, global string) (*registry, string) {
+func DecodeRegistry(e mdns.ServiceEntry, global string) (*Registry, string) {
 	var (
 		p    txt.Payload
 		name string
@@ -127,7 +128,7 @@ func decodeRegistry(e mdns.ServiceEntry, global string) (*registry, string) {
 	} else {
 		return nil, ""
 	}
-	r := &registry{Name: name, Version: p.Version, Endpoints: p.Endpoints, Metadata: p.Metadata}
+	r := &Registry{Name: name, Version: p.Version, Endpoints: p.Endpoints, Metadata: p.Metadata}
 	origin := e.Domain
 	if strings.EqualFold(e.Domain, global) {
 		if d, ok := r.Metadata[domains.MetaDomain]; ok {
