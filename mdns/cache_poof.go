@@ -15,6 +15,12 @@ import (
 const (
 	poofQueries = 2
 	poofWindow  = 10 * time.Second
+	// reconfirmTries queries, reconfirmInterval apart, ask for a condemned
+	// record a browse needs (RFC 6762 §10.4: "the querier should issue
+	// multiple queries"): on a link that loses packets, one query or its
+	// answer is lost often enough to flush a live service.
+	reconfirmTries    = 3
+	reconfirmInterval = 3 * time.Second
 )
 
 // observeQuery applies POOF to a multicast query from another host. Only
@@ -73,21 +79,79 @@ func (q *querier) poofCount(e *cacheEntry, now time.Time) {
 	}
 	p.n++
 	if p.n >= poofQueries {
-		p.task = q.c.after(poofWindow, func() {
-			p.task = nil
-			q.dropEntry(e)
-			q.settle()
-		})
 		// Reconfirm before the record goes, as mDNSResponder does: ask
 		// for it ourselves, without it among our known answers. A
 		// reflector (Avahi's enable-reflector) forwards queries from
 		// another link without their known answers, and the answers
 		// there were suppressed by them: silence here proves nothing.
 		// Through the reflector our own question is answered.
-		if q.watched(e.key.name) {
-			e.reconfirm = true
-			q.requestRefresh(e)
+		q.condemn(e)
+	}
+}
+
+// condemn flushes e poofWindow from now unless it is heard again
+// meanwhile, and reconfirms it if a browse needs it.
+func (q *querier) condemn(e *cacheEntry) {
+	p := e.poof
+	if p == nil {
+		p = &poofState{}
+		e.poof = p
+	}
+	if p.task != nil {
+		return
+	}
+	p.task = q.c.after(poofWindow, func() {
+		p.task = nil
+		q.dropEntry(e)
+		if e.key.typ == dns.TypeSRV {
+			q.staleInstance(e)
 		}
+		q.settle()
+	})
+	q.reconfirm(e, p.task, 1)
+}
+
+// staleInstance applies RFC 6762 §10.4 when a watched instance's SRV
+// record went without a goodbye (it expired, or POOF flushed it because
+// other browsers' refreshes of it went unanswered): the PTR naming the
+// instance, and its TXT, are stale (a crashed publisher, a device
+// unplugged), but live 75 minutes; they are reconfirmed, and flushed
+// within 10 s when nobody answers. Without it a browser's cache keeps
+// every crashed instance's PTR and TXT for 75 minutes.
+func (q *querier) staleInstance(srv *cacheEntry) {
+	name := srv.key.name
+	if !q.watched(name) {
+		return
+	}
+	for _, e := range q.cache.lookup(cacheKey{ifIndex: srv.key.ifIndex, name: name, typ: dns.TypeTXT}) {
+		q.condemn(e)
+	}
+	idx := dns.Split(name)
+	if len(idx) < 2 {
+		return
+	}
+	for _, e := range q.cache.lookup(cacheKey{ifIndex: srv.key.ifIndex, name: name[idx[1]:], typ: dns.TypePTR}) {
+		if p, ok := e.rr.(*dns.PTR); ok && canonical(p.Ptr) == name {
+			q.condemn(e)
+		}
+	}
+}
+
+// reconfirm asks for a record POOF condemned (the flush task doomed),
+// without it among the known answers, and again reconfirmInterval later
+// until it is heard (which cancels doomed), dropped, or asked
+// reconfirmTries times.
+func (q *querier) reconfirm(e *cacheEntry, doomed *task, try int) {
+	if e.poof == nil || e.poof.task != doomed || !q.watched(e.key.name) {
+		return
+	}
+	e.reconfirm = true
+	q.requestRefresh(e)
+	if try > 1 { // as a refresh, over the other family too (entryDue)
+		q.requestRefreshOn(e, famKey{ifIndex: e.key.ifIndex, v6: !e.v6})
+	}
+	if try < reconfirmTries {
+		q.c.after(reconfirmInterval, func() { q.reconfirm(e, doomed, try+1) })
 	}
 }
 

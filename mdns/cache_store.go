@@ -152,6 +152,11 @@ func (q *querier) entryDue(e *cacheEntry) {
 	e.task = nil
 	if e.step >= len(refreshSteps) {
 		q.dropEntry(e)
+		// An SRV record that ran out its TTL (no goodbye, no flush):
+		// its publisher is gone without a word.
+		if e.key.typ == dns.TypeSRV && !e.expires.Before(e.received.Add(e.ttl)) {
+			q.staleInstance(e)
+		}
 		q.settle()
 		return
 	}
@@ -161,6 +166,15 @@ func (q *querier) entryDue(e *cacheEntry) {
 	// comes back with the answers to the positive questions.
 	if q.watched(e.key.name) && e.key.typ != dns.TypeNSEC {
 		q.requestRefresh(e)
+		// The first refresh went unanswered: the query or its answer was
+		// lost. The later ones go over the other family too, a second
+		// path through a lossy link (Wi-Fi loses each frame on its own).
+		// At 10 % loss a query or its answer is lost 19 % of the time,
+		// four in a row 0.13 % of the time: a browser of a dozen
+		// services would drop a live one about every two hours.
+		if e.step > 1 {
+			q.requestRefreshOn(e, famKey{ifIndex: e.key.ifIndex, v6: !e.v6})
+		}
 	}
 	q.scheduleEntry(e)
 }
@@ -238,7 +252,10 @@ func rrID(rr dns.RR) string {
 }
 
 // latest returns the most recently received record of (name, typ) over all
-// interfaces, nil if none is cached.
+// interfaces, nil if none is cached. Of records received at the same
+// instant, the one stored last wins: when an announcement of old data and
+// the announcement of its update arrive together, both stay for a second
+// (RFC 6762 §10.2), and the update is the later one.
 func (q *querier) latest(name string, typ uint16) *cacheEntry {
 	var best *cacheEntry
 	ns := q.cache.names[name]
@@ -251,7 +268,7 @@ func (q *querier) latest(name string, typ uint16) *cacheEntry {
 		}
 		for _, e := range set.list {
 			if best == nil || e.received.After(best.received) ||
-				e.received.Equal(best.received) && e.expires.After(best.expires) {
+				e.received.Equal(best.received) && !e.expires.Before(best.expires) {
 				best = e
 			}
 		}

@@ -217,6 +217,15 @@ func (q *querier) requestRefresh(e *cacheEntry) {
 			return
 		}
 	}
+	q.requestRefreshOn(e, fk)
+}
+
+// requestRefreshOn plans a refresh query for a cached record on fk, if
+// fk is served.
+func (q *querier) requestRefreshOn(e *cacheEntry, fk famKey) {
+	if _, ok := q.serves(fk); !ok {
+		return
+	}
 	s := q.sender(fk)
 	key := rrKey{name: e.key.name, typ: e.key.typ}
 	if r, ok := s.refresh[key]; ok {

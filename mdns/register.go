@@ -289,6 +289,6 @@ func (r *responder) announceUpdate(ifr *ifResp, g *Registration, n int) {
 	}
 	r.announceRecords(ifr, recs)
 	if n+1 < announceCount {
-		r.c.after(announceInterval, func() { r.announceUpdate(ifr, g, n+1) })
+		r.c.after(announceDelay(n), func() { r.announceUpdate(ifr, g, n+1) })
 	}
 }

@@ -26,7 +26,7 @@ func published(t *testing.T, s mdns.Service, opts ...hostOpt) (*mdnstest.Link, *
 	t.Cleanup(func() { h1.Close() })
 	c := listen(t, h1, opts...)
 	g := register(t, c, s)
-	mdnstest.Advance(3 * time.Second)
+	mdnstest.Advance(8 * time.Second) // announcements at 0, 1, 3 and 7 s
 	return link, c, g
 }
 
@@ -57,10 +57,29 @@ func TestResponderUniqueAtOnceSharedDelayed(t *testing.T) {
 				t.Errorf("response header: AA=%v id=%d questions=%d dst=%v", w.m.Authoritative, w.m.Id, len(w.m.Question), w.Dst)
 			}
 		}
-		// RFC 6763 §12.1: a PTR answer brings SRV, TXT and addresses.
+		// RFC 6763 §12.1: a PTR answer brings SRV, TXT and addresses —
+		// but not those multicast here within the last second (RFC 6762
+		// §6): the SRV and its addresses went with the SRV answer.
+		if findRR(ws[1].m.Extra, "", dns.TypeTXT) == nil {
+			t.Error("PTR answer lacks an additional TXT")
+		}
+		for _, typ := range []uint16{dns.TypeSRV, dns.TypeA, dns.TypeAAAA} {
+			if findRR(ws[1].m.Extra, "", typ) != nil {
+				t.Errorf("PTR answer repeats the %s multicast 200 ms before", dns.TypeToString[typ])
+			}
+		}
+		// A second later, the whole instance again.
+		mdnstest.Advance(time.Second)
+		t2 := time.Now()
+		inject(t, link, peer4, group4, query(q(typName, dns.TypePTR)))
+		mdnstest.Advance(200 * time.Millisecond)
+		ws2 := responses(sent(t, link, "h1", t2))
+		if len(ws2) != 1 {
+			t.Fatalf("a second later: %d responses, want 1", len(ws2))
+		}
 		for _, typ := range []uint16{dns.TypeSRV, dns.TypeTXT, dns.TypeA, dns.TypeAAAA} {
-			if findRR(ws[1].m.Extra, "", typ) == nil {
-				t.Errorf("PTR answer lacks an additional %s", dns.TypeToString[typ])
+			if findRR(ws2[0].m.Extra, "", typ) == nil {
+				t.Errorf("a second later, the PTR answer lacks an additional %s", dns.TypeToString[typ])
 			}
 		}
 		// RFC 6762 §10.2: cache-flush on unique records only.
@@ -348,7 +367,7 @@ func TestResponderNSECReverseEnumerationSubtypes(t *testing.T) {
 		s := svc("My Service")
 		s.Subtypes = []string{"_printer"}
 		register(t, c, s)
-		mdnstest.Advance(3 * time.Second)
+		mdnstest.Advance(8 * time.Second) // past the announcements
 
 		ask := func(name string, typ uint16) *dns.Msg {
 			t.Helper()
@@ -400,7 +419,7 @@ func TestResponderOnlyThatInterfacesAddresses(t *testing.T) {
 		h1.AddInterface(b, mdnstest.InterfaceConfig{Name: "eth1", Prefixes: []netip.Prefix{netip.MustParsePrefix("192.168.1.1/24")}})
 		c := listen(t, h1)
 		register(t, c, svc("My Service"))
-		mdnstest.Advance(3 * time.Second)
+		mdnstest.Advance(8 * time.Second) // past the announcements
 		for _, tc := range []struct {
 			link *mdnstest.Link
 			src  string

@@ -277,13 +277,13 @@ func TestRegisterLateConflict(t *testing.T) {
 		}
 		t1 := time.Now()
 		inject(t, link, peer4, group4, srvResponse(inst, 1, "other.local."))
-		mdnstest.Advance(3 * time.Second)
+		mdnstest.Advance(9 * time.Second)
 		ps := probes(sent(t, link, "h1", t1))
 		if len(ps) != 3 || g.Instance() != "My Service" {
 			t.Fatalf("late conflict: %d probes, instance %q; want 3 and the same name", len(ps), g.Instance())
 		}
-		if anns := withRR(responses(sent(t, link, "h1", t1)), inst, dns.TypeSRV); len(anns) != 2 {
-			t.Fatalf("%d announcements after the re-probe, want 2", len(anns))
+		if anns := withRR(responses(sent(t, link, "h1", t1)), inst, dns.TypeSRV); len(anns) != 4 {
+			t.Fatalf("%d announcements after the re-probe, want 4", len(anns))
 		}
 		select {
 		case <-g.Changed():

@@ -77,12 +77,12 @@ func TestHostDeferredToDaemonAtProbe(t *testing.T) {
 		if s := c.Stats(); s.HostDeferrals != 1 || s.Conflicts != 0 {
 			t.Errorf("stats: %d deferrals, %d conflicts; want 1 and 0", s.HostDeferrals, s.Conflicts)
 		}
-		mdnstest.Advance(3 * time.Second)
+		mdnstest.Advance(8 * time.Second)
 		ws := responses(sent(t, link, "h1", deferred))
 		anns := withRR(ws, inst, dns.TypeSRV)
-		if len(anns) != 2 || findRR(anns[0].m.Answer, inst, dns.TypeSRV).(*dns.SRV).Target != "h1.local." {
+		if len(anns) != 4 || findRR(anns[0].m.Answer, inst, dns.TypeSRV).(*dns.SRV).Target != "h1.local." {
 			dump(t, ws)
-			t.Fatal("want two announcements of the SRV, pointing at h1.local.")
+			t.Fatal("want four announcements of the SRV, pointing at h1.local.")
 		}
 		if a := hostAddrRecords(ws); len(a) != 0 {
 			t.Errorf("published h1.local addresses the daemon holds: %v", a)

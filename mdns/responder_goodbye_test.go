@@ -125,7 +125,7 @@ func TestRegisterCloseGoodbyes(t *testing.T) {
 }
 
 // RFC 6762 §8.4: Update announces the new TXT and SRV with the cache-flush
-// bit, twice, without probing.
+// bit, four times as a new registration (§8.3), without probing.
 func TestRegisterUpdateWithoutProbe(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		link, _, g := published(t, svc("My Service"))
@@ -133,14 +133,14 @@ func TestRegisterUpdateWithoutProbe(t *testing.T) {
 		if err := g.Update(context.Background(), [][]byte{[]byte("a=2")}, 9090); err != nil {
 			t.Fatal(err)
 		}
-		mdnstest.Advance(3 * time.Second)
+		mdnstest.Advance(8 * time.Second)
 		ws := sent(t, link, "h1", t0)
 		if len(probes(ws)) != 0 {
 			t.Fatal("Update probed")
 		}
 		anns := withRR(responses(ws), inst, dns.TypeTXT)
-		if len(anns) != 2 || anns[1].Time.Sub(anns[0].Time) != time.Second || !anns[0].Time.Equal(t0) {
-			t.Fatalf("%d update announcements, want 2 one second apart from now", len(anns))
+		if len(anns) != 4 || anns[1].Time.Sub(anns[0].Time) != time.Second || anns[3].Time.Sub(anns[0].Time) != 7*time.Second || !anns[0].Time.Equal(t0) {
+			t.Fatalf("%d update announcements, want 4 at 0, 1, 3 and 7 s from now", len(anns))
 		}
 		txt := findRR(anns[0].m.Answer, inst, dns.TypeTXT).(*dns.TXT)
 		srv := findRR(anns[0].m.Answer, inst, dns.TypeSRV).(*dns.SRV)
@@ -162,13 +162,13 @@ func TestResponderInterfaceChanges(t *testing.T) {
 		defer h1.Close()
 		c := listen(t, h1)
 		register(t, c, svc("My Service"))
-		mdnstest.Advance(3 * time.Second)
+		mdnstest.Advance(8 * time.Second) // past the announcements
 
 		t0 := time.Now()
 		if err := h1.RemovePrefix("eth0", netip.MustParsePrefix("fd00::1/64")); err != nil {
 			t.Fatal(err)
 		}
-		mdnstest.Advance(3 * time.Second)
+		mdnstest.Advance(8 * time.Second)
 		ws := sent(t, link, "h1", t0)
 		bye := goodbyes(ws)
 		if len(bye) != 2 || findRR(bye[0].m.Answer, "h1.local.", dns.TypeAAAA).(*dns.AAAA).AAAA.String() != "fd00::1" {
@@ -176,8 +176,8 @@ func TestResponderInterfaceChanges(t *testing.T) {
 			t.Fatal("want two goodbyes for AAAA fd00::1")
 		}
 		anns := withRR(responses(ws), "h1.local.", dns.TypeA)
-		if len(anns) != 2 {
-			t.Fatalf("%d re-announcements after the change, want 2", len(anns))
+		if len(anns) != 4 {
+			t.Fatalf("%d re-announcements after the change, want 4 (0, 1, 3, 7 s)", len(anns))
 		}
 		for _, rr := range anns[0].m.Answer {
 			if a, ok := rr.(*dns.AAAA); ok && a.AAAA.String() == "fd00::1" {

@@ -11,7 +11,7 @@ import (
 )
 
 // RFC 6762 §8.1, §8.3: 0–250 ms, three probes 250 ms apart combining the
-// host and instance names, then two announcements one second apart.
+// host and instance names, then four announcements, 1, 2 and 4 s apart.
 func TestRegisterProbeAndAnnounceTiming(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		link := mdnstest.NewLink(mdnstest.LinkConfig{})
@@ -21,7 +21,7 @@ func TestRegisterProbeAndAnnounceTiming(t *testing.T) {
 		start := time.Now()
 		g := register(t, c, svc("My Service"))
 		established := time.Now()
-		mdnstest.Advance(3 * time.Second)
+		mdnstest.Advance(9 * time.Second)
 		ws := sent(t, link, "h1", start)
 		dump(t, ws)
 
@@ -53,14 +53,16 @@ func TestRegisterProbeAndAnnounceTiming(t *testing.T) {
 			}
 		}
 		anns := withRR(responses(ws), `My\ Service._http._tcp.local.`, dns.TypeSRV)
-		if len(anns) != 2 {
-			t.Fatalf("got %d announcements, want 2", len(anns))
+		if len(anns) != 4 {
+			t.Fatalf("got %d announcements, want 4", len(anns))
 		}
 		if d := anns[0].Time.Sub(ps[2].Time); d != 250*time.Millisecond {
 			t.Errorf("first announcement %v after the last probe, want 250ms", d)
 		}
-		if d := anns[1].Time.Sub(anns[0].Time); d != time.Second {
-			t.Errorf("announcements %v apart, want 1s", d)
+		for i, want := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second} {
+			if d := anns[i+1].Time.Sub(anns[i].Time); d != want {
+				t.Errorf("announcements %d and %d %v apart, want %v", i+1, i+2, d, want)
+			}
 		}
 		if !established.Equal(anns[0].Time) {
 			t.Errorf("Register returned at %v, first announcement at %v", established.Sub(start), anns[0].Time.Sub(start))

@@ -28,6 +28,11 @@ var allowedOurs = map[string][]string{
 	// its packets by hand) and a responder on package mdns alone.
 	"internal/floodpeer": {},
 	"internal/scalepeer": {"mdns"},
+	// Reliability on lossy links, under churn, floods and flaps, and over
+	// long runs; its DNS reader for captures and its browser/churn peer.
+	"internal/reliability":         {"mdns", "mdns/mdnstest", "domains", "txt", "internal/testlan", "internal/reliability/dnswire"},
+	"internal/reliability/dnswire": {},
+	"internal/reliability/relpeer": {"mdns"},
 
 	// What the commands share: printing browse results, network flags;
 	// golden transcripts run on a simulated link.

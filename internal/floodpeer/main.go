@@ -8,7 +8,7 @@
 //	floodpeer responses -type _flood._tcp [-records full|ptr] [-per-packet N] [-host H.local. -addr A]
 //	floodpeer queries   -name N [-qtype 33]
 //	floodpeer probes    -name "Legit._flood._tcp.local." [-host evil.local.]
-//	common: [-count N] [-rate PER_S] [-duration D] [-v6 -iface IF]
+//	common: [-count N] [-rate PER_S] [-duration D] [-v6 -iface IF] [-spoof PREFIX -iface IF]
 //
 // responses sends distinct instances "Flood NNNNNNN.<type>.local.": each
 // a PTR, and with -records full (the default) also SRV (to -host), TXT and
@@ -17,6 +17,11 @@
 // SRV record of its own in the authority section. It prints
 // {"event":"start"} when it starts sending and
 // {"event":"done","sent":N,"seconds":S} when it stops.
+//
+// With -spoof (IPv4, Linux) every datagram comes from another source
+// address drawn from PREFIX, written whole through a raw socket: a host
+// that forges on-link sources (they pass the on-link check, RFC 6762 §11)
+// to look like many hosts, each with its own share of a cache.
 //
 // DNS messages are built by hand: only package mdns may use a DNS library.
 package main
@@ -68,7 +73,8 @@ func run(args []string) error {
 		rate      = fs.Int("rate", 1000, fmt.Sprintf("datagrams per second (at most %d)", maxRate))
 		duration  = fs.Duration("duration", 30*time.Second, fmt.Sprintf("longest run (at most %v)", maxDuration))
 		v6        = fs.Bool("v6", false, "send to ff02::fb instead of 224.0.0.251")
-		iface     = fs.String("iface", "", "with -v6: the interface")
+		iface     = fs.String("iface", "", "with -v6 or -spoof: the interface")
+		spoof     = fs.String("spoof", "", "IPv4 prefix to draw a source address from for every datagram (e.g. 10.99.0.128/25)")
 	)
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -103,11 +109,11 @@ func run(args []string) error {
 		return fmt.Errorf("unknown mode %q", mode)
 	}
 
-	conn, dst, err := open(*v6, *iface)
+	send, closeConn, err := sender(*v6, *iface, *spoof)
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
+	defer closeConn()
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
 	enc := json.NewEncoder(os.Stdout)
@@ -127,13 +133,33 @@ loop:
 		// holds on average without a timer per datagram.
 		due := min(*count, int(time.Since(start)/every)+1)
 		for ; sent < due; sent++ {
-			if _, err := conn.WriteToUDPAddrPort(build(sent), dst); err != nil {
+			if err := send(build(sent)); err != nil {
 				return fmt.Errorf("after %d datagrams: %w", sent, err)
 			}
 		}
 		time.Sleep(time.Millisecond)
 	}
 	return enc.Encode(map[string]any{"event": "done", "sent": sent, "seconds": time.Since(start).Seconds()})
+}
+
+// sender returns the function that sends a datagram to the group: from
+// port 5353 of this host's address, or with spoof from a forged one.
+func sender(v6 bool, iface, spoof string) (send func([]byte) error, closeFn func() error, err error) {
+	if spoof != "" {
+		pfx, err := netip.ParsePrefix(spoof)
+		if err != nil || !pfx.Addr().Is4() || pfx.Bits() > 30 || v6 {
+			return nil, nil, fmt.Errorf("-spoof %q: want an IPv4 prefix of at least 4 addresses (no -v6)", spoof)
+		}
+		return spoofSender(iface, pfx)
+	}
+	conn, dst, err := open(v6, iface)
+	if err != nil {
+		return nil, nil, err
+	}
+	return func(b []byte) error {
+		_, err := conn.WriteToUDPAddrPort(b, dst)
+		return err
+	}, conn.Close, nil
 }
 
 // open binds port 5353 (shared, as every mDNS socket) and returns the

@@ -1,0 +1,24 @@
+// Package reliability measures how mdnskit behaves on the links its users
+// have — lossy, duplicating and reordering links, hosts that come and go,
+// floods, interfaces that flap — and over long runs. It holds no code
+// outside its tests and its tools (dnswire, relpeer).
+//
+// Two layers:
+//
+//   - Protocol properties pinned exactly on the virtual clock of
+//     mdns/mdnstest, with its fault injection (sim_*_test.go): no
+//     spurious remove under loss, convergence after a service starts,
+//     no conflict from duplicated or reordered probes, removal by TTL or
+//     POOF when goodbyes are lost, re-probing after a link comes back.
+//     These run with `go test ./...`.
+//   - Real sockets on internal/testlan, loss and duplication injected by
+//     nftables inside each host's namespace (lan_*_test.go). The long
+//     ones (10-minute lossy runs, churn, floods, interface flaps, the
+//     1-hour soak) run only when MDNS_RELIABILITY names them, from the
+//     scripts in scripts/, which set their durations and thresholds and
+//     produce the figures of RELIABILITY.md. A 2-minute soak runs in
+//     every `go test ./...` (skipped with -short) as a smoke test.
+//
+// Thresholds are checked by the harness the scripts run, against figures
+// measured on real (virtual) links; no unit test asserts a timing.
+package reliability
