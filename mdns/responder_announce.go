@@ -389,6 +389,11 @@ func (r *responder) withdraw(g *Registration, done func()) {
 			if st := gone.cl.per[idx]; st != nil && st.announced {
 				recs = append(recs, r.proxyRecords(gone, ifr.ifi)...)
 			}
+			// Idle, as proxyGoodbyes leaves it: an announcement still
+			// pending for the proxied host (RFC 6762 §8.3, up to 7 s
+			// after it went live) must not send its records again after
+			// their goodbyes.
+			gone.cl.per[idx] = &claimIf{}
 		}
 		if len(recs) > 0 {
 			sends = append(sends, goodbyeSend{ifr: ifr, recs: recs})

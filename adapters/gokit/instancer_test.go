@@ -283,6 +283,9 @@ func TestEndpointerRoundRobin(t *testing.T) {
 		}
 		e := sd.NewEndpointer(inst, factory, log.NewNopLogger())
 		defer e.Close()
+		// go-kit's endpointer takes the instancer's state in a goroutine
+		// of its own: let it run before the first call.
+		synctest.Wait()
 		balancer := lb.NewRoundRobin(e)
 		counts := map[string]int{}
 		for range 30 {

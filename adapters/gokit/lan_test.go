@@ -84,8 +84,14 @@ func TestLANEndpointerRoundRobin(t *testing.T) {
 			return got.(string)
 		}
 
-		if eps, _ := endpointer.Endpoints(); len(eps) != 3 {
-			t.Fatalf("%d endpoints once NewInstancer returned, want 3 (instances %q)", len(eps), changes.latest())
+		// NewInstancer returned with all three; go-kit's endpointer takes
+		// them in a goroutine of its own, a moment later.
+		deadline := time.Now().Add(time.Second)
+		for eps, _ := endpointer.Endpoints(); len(eps) != 3; eps, _ = endpointer.Endpoints() {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d endpoints a second after NewInstancer returned, want 3 (instances %q)", len(eps), changes.latest())
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
 		counts := map[string]int{}
 		for range 30 {

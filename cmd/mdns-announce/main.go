@@ -17,7 +17,10 @@ import (
 
 const name = "mdns-announce"
 
-func main() { cli.Main(name, run) }
+func main() {
+	tuneMemory()
+	cli.Main(name, run)
+}
 
 // run is the command: it parses args, publishes until ctx ends (SIGINT,
 // SIGTERM), sends goodbyes and returns the exit code. SIGHUP reloads
