@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"testing/synctest"
@@ -19,16 +20,16 @@ import (
 // resolverEnv is h1 publishing a service (so its host name) and a
 // Resolver on h2's Conn, whose fallback must not be called for .local
 // names and never reaches a network.
-func resolverEnv(t *testing.T) (*mdns.Resolver, *int) {
+func resolverEnv(t *testing.T) (*mdns.Resolver, *atomic.Int32) {
 	t.Helper()
 	link := mdnstest.NewLink(mdnstest.LinkConfig{})
 	t.Cleanup(func() { link.Close() })
 	h1, h2 := link.AddHost("h1"), link.AddHost("h2")
 	register(t, listen(t, h1, both), svc("Web"))
-	fallbacks := new(int)
+	fallbacks := new(atomic.Int32) // net dials from its own goroutine
 	r := &mdns.Resolver{Conn: listen(t, h2, both), Fallback: &net.Resolver{PreferGo: true,
 		Dial: func(ctx context.Context, network, address string) (net.Conn, error) {
-			*fallbacks++
+			fallbacks.Add(1)
 			return nil, errors.New("test: no DNS here")
 		}}}
 	return r, fallbacks
@@ -54,7 +55,7 @@ func TestResolver(t *testing.T) {
 		if s, err := r.LookupHost(ctx, "h1.local"); err != nil || s[0] != "10.0.0.1" {
 			t.Errorf("LookupHost = %v, %v", s, err)
 		}
-		if *fallbacks != 0 {
+		if fallbacks.Load() != 0 {
 			t.Errorf("the fallback was asked about a .local name")
 		}
 		_, err = r.LookupNetIP(ctx, "ip", "nobody.local")
@@ -62,8 +63,8 @@ func TestResolver(t *testing.T) {
 		if !errors.As(err, &dnsErr) || !dnsErr.IsNotFound || !errors.Is(err, mdns.ErrNotFound) || time.Since(start) != mdns.DefaultLookupTimeout {
 			t.Errorf("nobody.local: %v after %v", err, time.Since(start))
 		}
-		if _, err := r.LookupNetIP(ctx, "ip", "example.invalid"); err == nil || *fallbacks == 0 {
-			t.Errorf("example.invalid: %v, fallback asked %d times; want it asked", err, *fallbacks)
+		if _, err := r.LookupNetIP(ctx, "ip", "example.invalid"); err == nil || fallbacks.Load() == 0 {
+			t.Errorf("example.invalid: %v, fallback asked %d times; want it asked", err, fallbacks.Load())
 		}
 	})
 }
