@@ -207,7 +207,7 @@ func TestMicroReadsGoMicroPackets(t *testing.T) {
 		mdnstest.Advance(time.Second)
 		v := vecs["two_endpoints"]
 		src := netip.MustParseAddrPort("10.0.0.5:5353")
-		grp := netip.AddrPortFrom(mdns.GroupIPv4, mdns.Port)
+		grp := netip.AddrPortFrom(mdns.GroupIPv4(), mdns.Port)
 		if err := tn.link.Inject(src, grp, v.wire(t, "node responder answer")); err != nil {
 			t.Fatal(err)
 		}

@@ -125,7 +125,7 @@ func (v *view) ensureBrowse(typ string) *browse {
 		} else {
 			// go-micro's names span labels where its service names and
 			// node ids ("go.micro.srv.greeter-<uuid>") have dots.
-			q := mdns.BrowseQuery{Type: typ, Domain: v.domain, DottedInstances: v.r.flavour == Micro}
+			q := mdns.BrowseQuery{Type: typ, Domain: v.domain, DottedInstance: v.r.flavour == Micro}
 			err = r.conn.Browse(r.ctx, q, func(ev mdns.BrowseEvent) error {
 				v.handle(key, ev)
 				return nil

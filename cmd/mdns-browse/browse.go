@@ -73,7 +73,7 @@ func browse(ctx context.Context, conn *mdns.Conn, o *options, handle func(mdns.B
 		started(key)
 		// Outside local, go-micro's node ids and service names may span
 		// several labels ("go.micro.srv.greeter-<uuid>").
-		q := mdns.BrowseQuery{Type: typ, Domain: domain, Subtype: o.subtype, DottedInstances: !strings.EqualFold(domain, "local")}
+		q := mdns.BrowseQuery{Type: typ, Domain: domain, Subtype: o.subtype, DottedInstance: !strings.EqualFold(domain, "local")}
 		wg.Go(func() { fail(conn.Browse(ctx, q, forward(key))) })
 	}
 	for _, d := range o.browseDomains() {
@@ -104,7 +104,7 @@ func browse(ctx context.Context, conn *mdns.Conn, o *options, handle func(mdns.B
 			listKey := "\x00list." + d
 			started(listKey)
 			wg.Go(func() {
-				list := mdns.BrowseQuery{Type: "_services", Domain: d, DottedInstances: true}
+				list := mdns.BrowseQuery{Type: "_services", Domain: d, DottedInstance: true}
 				fail(conn.Browse(ctx, list, func(ev mdns.BrowseEvent) error {
 					heard(listKey)
 					if ev.Kind == mdns.EventAdd {
