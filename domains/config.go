@@ -65,7 +65,7 @@ type Config struct {
 
 func (c *Config) domain() string {
 	if c.Domain != "" {
-		return normDomain(c.Domain)
+		return NormalizeDomain(c.Domain)
 	}
 	if c.Flavour == Micro {
 		return "micro"
@@ -75,7 +75,7 @@ func (c *Config) domain() string {
 
 func (c *Config) global() string {
 	if c.GlobalDomain != "" {
-		return normDomain(c.GlobalDomain)
+		return NormalizeDomain(c.GlobalDomain)
 	}
 	if c.Flavour == Micro {
 		return "global"

@@ -113,7 +113,7 @@ type Merged struct {
 func NewMerged(cfg MergedConfig) (*Merged, error) {
 	m := &Merged{
 		sources:   append([]MergedSource(nil), cfg.Sources...),
-		domain:    orDefault(normDomain(cfg.Domain), "local"),
+		domain:    orDefault(NormalizeDomain(cfg.Domain), "local"),
 		firstRead: orDefault(cfg.FirstRead, defaultFirstRead),
 		retryMin:  orDefault(cfg.RetryMin, defaultRetryMin),
 		retryMax:  orDefault(cfg.RetryMax, defaultRetryMax),
@@ -206,7 +206,7 @@ func (m *Merged) view(d string) (*mergedView, error) {
 	if d == "" {
 		d = m.domain
 	}
-	d = normDomain(d)
+	d = NormalizeDomain(d)
 	if err := validateDomain(d); err != nil {
 		return nil, err
 	}

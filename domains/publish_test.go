@@ -25,7 +25,7 @@ func resolveText(t *testing.T, r *Registry, domain string) (text []string, ok bo
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	e, err := r.Conn().Resolve(ctx, "Web", "_http._tcp", domain)
+	e, err := r.conn.Resolve(ctx, "Web", "_http._tcp", domain)
 	if err != nil {
 		if !errors.Is(err, mdns.ErrNotFound) {
 			t.Fatalf("Resolve in %s: %v", domain, err)

@@ -81,8 +81,8 @@ type Stats struct {
 func New(cfg Config) (*Registry, error) {
 	r := &Registry{
 		prefix:      cfg.Prefix,
-		domain:      normDomain(cfg.Domain),
-		global:      normDomain(cfg.GlobalDomain),
+		domain:      domains.NormalizeDomain(cfg.Domain),
+		global:      domains.NormalizeDomain(cfg.GlobalDomain),
 		ttl:         cfg.TTL,
 		timeout:     cfg.Timeout,
 		unavailable: cfg.Unavailable,
@@ -217,12 +217,9 @@ func (r *Registry) domainOf(d string) (string, error) {
 	if d == "" {
 		return r.domain, nil
 	}
-	d = normDomain(d)
+	d = domains.NormalizeDomain(d)
 	return d, validateDomain(d)
 }
-
-// normDomain writes a domain as domains does: lower case, no trailing dot.
-func normDomain(d string) string { return strings.ToLower(strings.TrimSuffix(d, ".")) }
 
 // validateDomain refuses domains that cannot travel in the comma-separated
 // domain metadata, or as DNS names on a link.

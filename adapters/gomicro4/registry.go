@@ -5,7 +5,6 @@ package gomicro4
 import (
 	"context"
 	"errors"
-	"strings"
 	"sync"
 	"time"
 
@@ -116,14 +115,7 @@ func (r *Registry) open() (*domains.Registry, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.reg, r.openedWith, r.flavour = reg, p, cfg.Flavour
-	r.domain = normDomain(cfg.Domain)
-	if r.domain == "" {
-		r.domain = "local"
-		if cfg.Flavour == domains.Micro {
-			r.domain = "micro"
-		}
-	}
+	r.reg, r.openedWith, r.flavour, r.domain = reg, p, cfg.Flavour, reg.Domain()
 	return reg, nil
 }
 
@@ -154,7 +146,7 @@ func (r *Registry) begin(ctx context.Context, bounded bool) (*call, error) {
 	c := &call{reg: reg, domain: dom, read: r.domain, flavour: r.flavour}
 	r.mu.Unlock()
 	if dom != "" {
-		c.read = normDomain(dom)
+		c.read = domains.NormalizeDomain(dom)
 	}
 	if timeout <= 0 {
 		timeout = defaultTimeout
@@ -166,9 +158,6 @@ func (r *Registry) begin(ctx context.Context, bounded bool) (*call, error) {
 	}
 	return c, nil
 }
-
-// normDomain is domains' spelling of a domain: lower case, no final dot.
-func normDomain(d string) string { return strings.ToLower(strings.TrimSuffix(d, ".")) }
 
 // ttl is go-micro's RegisterTTL as a record TTL: domains refuses less than
 // a second.

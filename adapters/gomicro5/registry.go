@@ -3,7 +3,6 @@ package gomicro5
 import (
 	"context"
 	"errors"
-	"strings"
 	"sync"
 	"time"
 
@@ -114,14 +113,7 @@ func (r *Registry) open() (*domains.Registry, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.reg, r.openedWith, r.flavour = reg, p, cfg.Flavour
-	r.domain = normDomain(cfg.Domain)
-	if r.domain == "" {
-		r.domain = "local"
-		if cfg.Flavour == domains.Micro {
-			r.domain = "micro"
-		}
-	}
+	r.reg, r.openedWith, r.flavour, r.domain = reg, p, cfg.Flavour, reg.Domain()
 	return reg, nil
 }
 
@@ -152,7 +144,7 @@ func (r *Registry) begin(ctx context.Context, bounded bool) (*call, error) {
 	c := &call{reg: reg, domain: dom, read: r.domain, flavour: r.flavour}
 	r.mu.Unlock()
 	if dom != "" {
-		c.read = normDomain(dom)
+		c.read = domains.NormalizeDomain(dom)
 	}
 	if timeout <= 0 {
 		timeout = defaultTimeout
@@ -164,9 +156,6 @@ func (r *Registry) begin(ctx context.Context, bounded bool) (*call, error) {
 	}
 	return c, nil
 }
-
-// normDomain is domains' spelling of a domain: lower case, no final dot.
-func normDomain(d string) string { return strings.ToLower(strings.TrimSuffix(d, ".")) }
 
 // ttl is go-micro's RegisterTTL as a record TTL: domains refuses less than
 // a second.

@@ -74,7 +74,7 @@ func (p *publisher) registry() (*domains.Registry, error) {
 func (p *publisher) global() string {
 	switch {
 	case p.o.globalDomain != "":
-		return normDomain(p.o.globalDomain)
+		return domains.NormalizeDomain(p.o.globalDomain)
 	case p.o.flavour == domains.Micro:
 		return "global"
 	}

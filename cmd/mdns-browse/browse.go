@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mdnskit/mdnskit/domains"
 	"github.com/mdnskit/mdnskit/mdns"
 )
 
@@ -91,7 +92,7 @@ func browse(ctx context.Context, conn *mdns.Conn, o *options, handle func(mdns.B
 			fail(conn.BrowseTypes(ctx, d, func(ev mdns.TypeEvent) error {
 				heard(typesKey)
 				// go-micro's list entries are browsed below, not shown.
-				if ev.Kind == mdns.EventAdd && !strings.EqualFold(ev.Type, "_services") {
+				if ev.Kind == mdns.EventAdd && !strings.EqualFold(ev.Type, domains.MicroListType) {
 					start(ev.Type, ev.Domain)
 				}
 				return nil
@@ -104,11 +105,10 @@ func browse(ctx context.Context, conn *mdns.Conn, o *options, handle func(mdns.B
 			listKey := "\x00list." + d
 			started(listKey)
 			wg.Go(func() {
-				list := mdns.BrowseQuery{Type: "_services", Domain: d, DottedInstance: true}
-				fail(conn.Browse(ctx, list, func(ev mdns.BrowseEvent) error {
+				fail(domains.BrowseMicroList(ctx, conn, d, func(kind mdns.EventKind, service string) error {
 					heard(listKey)
-					if ev.Kind == mdns.EventAdd {
-						start(ev.Entry.Instance, d)
+					if kind == mdns.EventAdd {
+						start(service, d)
 					}
 					return nil
 				}))
