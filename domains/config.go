@@ -87,13 +87,7 @@ func (c *Config) global() string {
 type RegisterOption func(*registerOptions)
 
 type registerOptions struct {
-	domain string
-	ttl    time.Duration
-}
-
-// InDomain registers in domain d instead of the registry's default.
-func InDomain(d string) RegisterOption {
-	return func(o *registerOptions) { o.domain = d }
+	ttl time.Duration
 }
 
 // WithTTL sets the record TTL of this registration (at least 1 s).

@@ -170,7 +170,7 @@ func TestMicroFlavour(t *testing.T) {
 		// Goodbye: SRV, address and the full TXT with TTL 0, as go-micro's
 		// watchers need to see a delete.
 		mark := len(tn.link.Packets())
-		if err := tn.regs[0].Deregister(context.Background(), vec.Service, ""); err != nil {
+		if err := tn.regs[0].Deregister(context.Background(), "", vec.Service); err != nil {
 			t.Fatal(err)
 		}
 		mdnstest.Advance(2 * time.Second)
@@ -189,7 +189,7 @@ func TestMicroFlavour(t *testing.T) {
 		if bye < 1 {
 			t.Error("no goodbye carrying the full TXT record")
 		}
-		if _, err := reader.GetService(context.Background(), "helloworld", ""); err == nil {
+		if _, err := reader.GetService(context.Background(), "", "helloworld"); err == nil {
 			t.Error("GetService still finds the node after its goodbye")
 		}
 	})

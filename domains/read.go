@@ -21,7 +21,7 @@ var ErrNotFound = errors.New("domains: service not found")
 // answer from the cache at once and
 // stay current. In the global domain every node is marked with its origin
 // domain (Node.Domain). The result is the caller's to modify.
-func (r *Registry) GetService(ctx context.Context, name, domain string) ([]*Service, error) {
+func (r *Registry) GetService(ctx context.Context, domain, name string) ([]*Service, error) {
 	if err := r.validateName(name); err != nil {
 		return nil, err
 	}

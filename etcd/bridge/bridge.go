@@ -30,8 +30,8 @@ import (
 
 // A Target is where a bridge writes: the etcd registry.
 type Target interface {
-	Register(ctx context.Context, svc *domains.Service, opts ...domains.RegisterOption) error
-	Deregister(ctx context.Context, svc *domains.Service, domain string) error
+	Register(ctx context.Context, domain string, svc *domains.Service, opts ...domains.RegisterOption) error
+	Deregister(ctx context.Context, domain string, svc *domains.Service) error
 }
 
 // A Link is one link a bridge mirrors.
@@ -409,7 +409,7 @@ func (b *Bridge) apply(ctx context.Context, k nodeKey, want *domains.Service, li
 			if want != nil && slices.Contains(origins, o) && want.Nodes[0].Id == have.svc.Nodes[0].Id {
 				continue // overwritten below
 			}
-			if err := b.cfg.Target.Deregister(ctx, have.svc, o); err != nil {
+			if err := b.cfg.Target.Deregister(ctx, o, have.svc); err != nil {
 				return err
 			}
 		}
@@ -430,7 +430,7 @@ func (b *Bridge) apply(ctx context.Context, k nodeKey, want *domains.Service, li
 		opts = append(opts, domains.WithTTL(b.cfg.TTL))
 	}
 	for _, o := range origins {
-		if err := b.cfg.Target.Register(ctx, want, append(opts, domains.InDomain(o))...); err != nil {
+		if err := b.cfg.Target.Register(ctx, o, want, opts...); err != nil {
 			return err
 		}
 	}
