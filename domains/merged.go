@@ -122,17 +122,17 @@ func NewMerged(cfg MergedConfig) (*Merged, error) {
 		views:     make(map[string]*mergedView),
 	}
 	if err := validateDomain(m.domain); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
 	names := map[string]bool{}
 	for i, s := range m.sources {
 		switch {
 		case s.Source == nil:
-			return nil, fmt.Errorf("domains: merged source %d (%q) has no Source", i, s.Name)
+			return nil, fmt.Errorf("%w: merged source %d (%q) has no Source", ErrInvalidConfig, i, s.Name)
 		case s.Name == "":
-			return nil, fmt.Errorf("domains: merged source %d has no name", i)
+			return nil, fmt.Errorf("%w: merged source %d has no name", ErrInvalidConfig, i)
 		case names[s.Name]:
-			return nil, fmt.Errorf("domains: two merged sources named %q", s.Name)
+			return nil, fmt.Errorf("%w: two merged sources named %q", ErrInvalidConfig, s.Name)
 		}
 		names[s.Name] = true
 	}

@@ -69,11 +69,11 @@ func New(cfg Config) (*Registry, error) {
 		views:   make(map[string]*view),
 	}
 	if cfg.Flavour != DNSSD && cfg.Flavour != Micro {
-		return nil, fmt.Errorf("domains: unknown flavour %d", cfg.Flavour)
+		return nil, fmt.Errorf("%w: unknown flavour %d", ErrInvalidConfig, cfg.Flavour)
 	}
 	for _, d := range []string{r.domain, r.global} {
 		if err := validateDomain(d); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 		}
 	}
 	if r.conn == nil {

@@ -112,11 +112,11 @@ func New(cfg Config) (*Registry, error) {
 		r.unavailable = DefaultUnavailable
 	}
 	if r.ttl < time.Second {
-		return nil, fmt.Errorf("%w: TTL %v: must be at least 1s", domains.ErrInvalidService, r.ttl)
+		return nil, fmt.Errorf("%w: %w: TTL %v: must be at least 1s", ErrInvalidConfig, domains.ErrInvalidService, r.ttl)
 	}
 	for _, d := range []string{r.domain, r.global} {
 		if err := validateDomain(d); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 		}
 	}
 	if cfg.Client != nil {

@@ -85,7 +85,7 @@ type inMsg struct {
 // Listen opens the mDNS sockets described by cfg and starts serving.
 func Listen(cfg Config) (*Conn, error) {
 	if cfg.DisableIPv4 && cfg.DisableIPv6 {
-		return nil, errors.New("mdns: both IPv4 and IPv6 are disabled")
+		return nil, fmt.Errorf("%w: both IPv4 and IPv6 are disabled", ErrInvalidConfig)
 	}
 	if err := checkPatterns(cfg.Interfaces, cfg.ExcludeInterfaces); err != nil {
 		return nil, err

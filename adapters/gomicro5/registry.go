@@ -2,7 +2,6 @@ package gomicro5
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"time"
 
@@ -10,11 +9,6 @@ import (
 	"go-micro.dev/v5/logger"
 	"go-micro.dev/v5/registry"
 )
-
-// ErrConfigInUse is returned by Init when it would change the Config of a
-// registry already in use: its sockets, browses and registrations were
-// made with the old one.
-var ErrConfigInUse = errors.New("gomicro5: Config cannot change once the registry is in use")
 
 // Registry is go-micro's registry.Registry over a domains.Registry. Its
 // methods may be called from any goroutine.

@@ -129,15 +129,15 @@ type writtenNode struct {
 func New(cfg Config) (*Bridge, error) {
 	switch {
 	case cfg.Target == nil:
-		return nil, errors.New("bridge: no Target")
+		return nil, fmt.Errorf("%w: no Target", ErrInvalidConfig)
 	case len(cfg.Links) == 0:
-		return nil, errors.New("bridge: no Links")
+		return nil, fmt.Errorf("%w: no Links", ErrInvalidConfig)
 	case cfg.Site == "":
-		return nil, errors.New("bridge: no Site")
+		return nil, fmt.Errorf("%w: no Site", ErrInvalidConfig)
 	}
 	for i, l := range cfg.Links {
 		if l.Name == "" || l.Source == nil {
-			return nil, fmt.Errorf("bridge: link %d needs a Name and a Source", i)
+			return nil, fmt.Errorf("%w: link %d needs a Name and a Source", ErrInvalidConfig, i)
 		}
 	}
 	if cfg.RetryMin <= 0 {
