@@ -9,9 +9,6 @@ import (
 	"go-micro.dev/v4/registry"
 )
 
-// errNilService is returned for a nil *registry.Service.
-var errNilService = errors.New("gomicro4: nil service")
-
 // Register publishes the nodes of s in the call's domain (see InDomain)
 // and returns once their names are established on the link, about a
 // second (RFC 6762 §8.1). Registering a node again updates it in place:

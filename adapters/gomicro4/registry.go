@@ -4,7 +4,6 @@ package gomicro4
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"time"
 
@@ -12,11 +11,6 @@ import (
 	"go-micro.dev/v4/logger"
 	"go-micro.dev/v4/registry"
 )
-
-// ErrConfigInUse is returned by Init when it would change the Config of a
-// registry already in use: its sockets, browses and registrations were
-// made with the old one.
-var ErrConfigInUse = errors.New("gomicro4: Config cannot change once the registry is in use")
 
 // Registry is go-micro's registry.Registry over a domains.Registry. Its
 // methods may be called from any goroutine.
