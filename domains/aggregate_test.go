@@ -52,7 +52,7 @@ func TestAggregation(t *testing.T) {
 		if err != nil || len(list) != 1 || list[0].Name != "greeter" || len(list[0].Nodes) != 3 {
 			t.Errorf("ListServices = %v, %v; want greeter with 3 nodes", list, err)
 		}
-		if _, err := tn.regs[3].GetService(context.Background(), "nosuch", ""); !errors.Is(err, ErrNotFound) {
+		if _, err := tn.regs[3].GetService(context.Background(), "", "nosuch"); !errors.Is(err, ErrNotFound) {
 			t.Errorf("GetService(nosuch) error = %v, want ErrNotFound", err)
 		}
 	})
@@ -130,7 +130,7 @@ func TestDeleteOnGoodbyeAndExpiry(t *testing.T) {
 			t.Fatalf("initial events %q", got)
 		}
 
-		if err := tn.regs[1].Deregister(context.Background(), greeter("g2", 8002, nil), ""); err != nil {
+		if err := tn.regs[1].Deregister(context.Background(), "", greeter("g2", 8002, nil)); err != nil {
 			t.Fatal(err)
 		}
 		mdnstest.Advance(1500 * time.Millisecond) // RFC 6762 §10.1: TTL 0 records go after 1 s
@@ -176,7 +176,7 @@ func TestFirstReadWaitsWhenSilent(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		tn := newNet(t, 1, Config{})
 		start := time.Now()
-		_, err := tn.regs[0].GetService(context.Background(), "nobody", "")
+		_, err := tn.regs[0].GetService(context.Background(), "", "nobody")
 		if !errors.Is(err, ErrNotFound) {
 			t.Fatalf("GetService of nothing: %v, want ErrNotFound", err)
 		}

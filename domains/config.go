@@ -65,7 +65,7 @@ type Config struct {
 
 func (c *Config) domain() string {
 	if c.Domain != "" {
-		return normDomain(c.Domain)
+		return NormalizeDomain(c.Domain)
 	}
 	if c.Flavour == Micro {
 		return "micro"
@@ -75,7 +75,7 @@ func (c *Config) domain() string {
 
 func (c *Config) global() string {
 	if c.GlobalDomain != "" {
-		return normDomain(c.GlobalDomain)
+		return NormalizeDomain(c.GlobalDomain)
 	}
 	if c.Flavour == Micro {
 		return "global"
@@ -87,13 +87,7 @@ func (c *Config) global() string {
 type RegisterOption func(*registerOptions)
 
 type registerOptions struct {
-	domain string
-	ttl    time.Duration
-}
-
-// InDomain registers in domain d instead of the registry's default.
-func InDomain(d string) RegisterOption {
-	return func(o *registerOptions) { o.domain = d }
+	ttl time.Duration
 }
 
 // WithTTL sets the record TTL of this registration (at least 1 s).

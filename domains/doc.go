@@ -11,6 +11,13 @@
 // host on the link publishes: one Service per (name, version) with all its
 // nodes, IPv4 and IPv6 answers for a node merged into one address.
 //
+// Every method that works in a domain takes it as its first argument
+// after the context, "" meaning the registry's default:
+// Register(ctx, domain, svc), Deregister(ctx, domain, svc),
+// GetService(ctx, domain, name), ListServices(ctx, domain),
+// Watch(ctx, domain, service, fn), Publish(ctx, domain, s); so do
+// [Merged]'s and [Source]'s.
+//
 // Each domain read starts continuous browses (RFC 6762 §5.2), kept until
 // Close, so the registry stays current: a node's new metadata, endpoints
 // or address is an update in place, a goodbye (RFC 6762 §10.1), TTL expiry

@@ -27,10 +27,10 @@ func ExampleRegistry_Register() {
 		}},
 	}
 	ctx := context.Background()
-	if err := reg.Register(ctx, svc, domains.InDomain("dev")); err != nil {
+	if err := reg.Register(ctx, "dev", svc); err != nil {
 		log.Fatal(err)
 	}
-	all, err := reg.GetService(ctx, "greeter", "local")
+	all, err := reg.GetService(ctx, "local", "greeter")
 	if err != nil {
 		log.Fatal(err)
 	}

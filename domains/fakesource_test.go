@@ -82,7 +82,7 @@ func (f *fakeSource) setDown(down bool) {
 	}
 }
 
-func (f *fakeSource) GetService(ctx context.Context, name, domain string) ([]*Service, error) {
+func (f *fakeSource) GetService(ctx context.Context, domain, name string) ([]*Service, error) {
 	all, err := f.ListServices(ctx, domain)
 	if err != nil {
 		return nil, err

@@ -77,7 +77,7 @@ func testGoMicroInterop(t *testing.T, version string) {
 		if !reg.WaitOutput(15*time.Second, `"registered":true`) {
 			t.Fatalf("go-micro did not register:\n%s", reg.Output())
 		}
-		svcs, err := r.GetService(ctx, gmName, "")
+		svcs, err := r.GetService(ctx, "", gmName)
 		if err != nil {
 			t.Fatalf("GetService(%s): %v", gmName, err)
 		}
@@ -116,7 +116,7 @@ func testGoMicroInterop(t *testing.T, version string) {
 		}
 		ours := greeter(NewNodeID(ourName), 9090, map[string]string{"peer": "mdnskit"})
 		ours.Name = ourName
-		if err := r.Register(ctx, ours); err != nil {
+		if err := r.Register(ctx, "", ours); err != nil {
 			t.Fatal(err)
 		}
 		id := ours.Nodes[0].Id
@@ -143,7 +143,7 @@ func testGoMicroInterop(t *testing.T, version string) {
 		if !watcher.WaitOutput(10*time.Second, `"Action":"create"`) || !strings.Contains(watcher.Output(), id) {
 			t.Errorf("go-micro Watch saw no create of %s:\n%s", id, watcher.Output())
 		}
-		if err := r.Deregister(ctx, ours, ""); err != nil {
+		if err := r.Deregister(ctx, "", ours); err != nil {
 			t.Fatal(err)
 		}
 		if !watcher.WaitOutput(10*time.Second, `"Action":"delete"`) {

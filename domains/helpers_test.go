@@ -80,14 +80,19 @@ func itoa(i int) string {
 
 func mustRegister(t *testing.T, r *Registry, s *Service, opts ...RegisterOption) {
 	t.Helper()
-	if err := r.Register(context.Background(), s, opts...); err != nil {
+	mustRegisterIn(t, r, "", s, opts...)
+}
+
+func mustRegisterIn(t *testing.T, r *Registry, domain string, s *Service, opts ...RegisterOption) {
+	t.Helper()
+	if err := r.Register(context.Background(), domain, s, opts...); err != nil {
 		t.Fatalf("Register(%s): %v", s.Nodes[0].Id, err)
 	}
 }
 
 func mustGet(t *testing.T, r *Registry, name, domain string) []*Service {
 	t.Helper()
-	svcs, err := r.GetService(context.Background(), name, domain)
+	svcs, err := r.GetService(context.Background(), domain, name)
 	if err != nil {
 		t.Fatalf("GetService(%q, %q): %v", name, domain, err)
 	}

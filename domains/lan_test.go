@@ -47,7 +47,7 @@ func TestLANDomainsAndCrash(t *testing.T) {
 			t.Helper()
 			var got []string
 			for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
-				svcs, _ := r.GetService(ctx, "greeter", domain)
+				svcs, _ := r.GetService(ctx, domain, "greeter")
 				if got = nodeSummary(svcs); slices.Equal(got, want) {
 					break
 				}

@@ -105,7 +105,7 @@ func (r *Registry) keepList(ctx context.Context, k listKey, ttl time.Duration, l
 	held := &lk.held
 	svc := mdns.Service{
 		Instance:    k.name,
-		Type:        microListType,
+		Type:        MicroListType,
 		Domain:      k.domain,
 		Port:        microListPort,
 		TTL:         ttl,
@@ -173,7 +173,7 @@ func (r *Registry) waitUnlisted(ctx context.Context, k listKey) {
 	defer timeout.Stop()
 	for {
 		v.mu.Lock()
-		v.ensureBrowse(microListType)
+		v.ensureBrowse(MicroListType)
 		_, listed := v.listed[strings.ToLower(k.name)]
 		changed := v.listCh
 		v.mu.Unlock()

@@ -62,7 +62,7 @@ func TestMicroListEntryHandover(t *testing.T) {
 		if !tn.regs[holder].holdsList("micro", "greeter") || tn.regs[1-holder].holdsList("micro", "greeter") {
 			t.Fatal("want exactly one holder of the list entry")
 		}
-		if err := tn.regs[holder].Deregister(context.Background(), []*Service{a, b}[holder], ""); err != nil {
+		if err := tn.regs[holder].Deregister(context.Background(), "", []*Service{a, b}[holder]); err != nil {
 			t.Fatal(err)
 		}
 		mdnstest.Advance(listStandby + 5*time.Second)

@@ -113,7 +113,7 @@ type Merged struct {
 func NewMerged(cfg MergedConfig) (*Merged, error) {
 	m := &Merged{
 		sources:   append([]MergedSource(nil), cfg.Sources...),
-		domain:    orDefault(normDomain(cfg.Domain), "local"),
+		domain:    orDefault(NormalizeDomain(cfg.Domain), "local"),
 		firstRead: orDefault(cfg.FirstRead, defaultFirstRead),
 		retryMin:  orDefault(cfg.RetryMin, defaultRetryMin),
 		retryMax:  orDefault(cfg.RetryMax, defaultRetryMax),
@@ -122,17 +122,17 @@ func NewMerged(cfg MergedConfig) (*Merged, error) {
 		views:     make(map[string]*mergedView),
 	}
 	if err := validateDomain(m.domain); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
 	names := map[string]bool{}
 	for i, s := range m.sources {
 		switch {
 		case s.Source == nil:
-			return nil, fmt.Errorf("domains: merged source %d (%q) has no Source", i, s.Name)
+			return nil, fmt.Errorf("%w: merged source %d (%q) has no Source", ErrInvalidConfig, i, s.Name)
 		case s.Name == "":
-			return nil, fmt.Errorf("domains: merged source %d has no name", i)
+			return nil, fmt.Errorf("%w: merged source %d has no name", ErrInvalidConfig, i)
 		case names[s.Name]:
-			return nil, fmt.Errorf("domains: two merged sources named %q", s.Name)
+			return nil, fmt.Errorf("%w: two merged sources named %q", ErrInvalidConfig, s.Name)
 		}
 		names[s.Name] = true
 	}
@@ -206,7 +206,7 @@ func (m *Merged) view(d string) (*mergedView, error) {
 	if d == "" {
 		d = m.domain
 	}
-	d = normDomain(d)
+	d = NormalizeDomain(d)
 	if err := validateDomain(d); err != nil {
 		return nil, err
 	}

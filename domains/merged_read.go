@@ -10,7 +10,7 @@ import (
 // once, as its winning source has it. The first read of a domain waits
 // for each source at most MergedConfig.FirstRead; later reads answer at
 // once. ErrNotFound when no source has a node of it.
-func (m *Merged) GetService(ctx context.Context, name, domain string) ([]*Service, error) {
+func (m *Merged) GetService(ctx context.Context, domain, name string) ([]*Service, error) {
 	if name == "" {
 		return nil, errInvalid("empty service name")
 	}

@@ -109,7 +109,7 @@ func TestMergedPrecedence(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("merged nodes:\n got %q\nwant %q", got, want)
 		}
-		svcs, err := m.GetService(context.Background(), "greeter", "")
+		svcs, err := m.GetService(context.Background(), "", "greeter")
 		if err != nil || len(svcs) != 1 || len(svcs[0].Nodes) != 3 {
 			t.Fatalf("GetService = %v, %v; want one service with 3 nodes", svcs, err)
 		}
@@ -366,18 +366,18 @@ func TestMergedOverMDNS(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Fatalf("merged:\n got %q\nwant %q", got, want)
 		}
-		svcs, err := m.GetService(context.Background(), "greeter", "")
+		svcs, err := m.GetService(context.Background(), "", "greeter")
 		if err != nil || len(svcs) != 1 {
 			t.Fatalf("GetService = %v, %v", svcs, err)
 		}
 		svcs[0].Nodes[0].Metadata["k"] = "changed"
 		svcs[0].Endpoints[0].Name = "changed"
-		if again, _ := m.GetService(context.Background(), "greeter", ""); again[0].Nodes[0].Metadata["k"] != "v" || again[0].Endpoints[0].Name != "Greeter.Hello" {
+		if again, _ := m.GetService(context.Background(), "", "greeter"); again[0].Nodes[0].Metadata["k"] != "v" || again[0].Endpoints[0].Name != "Greeter.Hello" {
 			t.Errorf("changing a result changed the view: %+v", again[0])
 		}
 		mdnstest.Advance(time.Second)
 		rec.take()
-		if err := tn.regs[0].Deregister(context.Background(), greeter("g1", 8001, nil), ""); err != nil {
+		if err := tn.regs[0].Deregister(context.Background(), "", greeter("g1", 8001, nil)); err != nil {
 			t.Fatal(err)
 		}
 		mdnstest.Advance(2 * time.Second) // goodbye, then removal after 1 s (RFC 6762 §10.1)
@@ -408,7 +408,7 @@ func TestMergedConfig(t *testing.T) {
 	if _, err := m.ListServices(context.Background(), ""); !errors.Is(err, ErrClosed) {
 		t.Errorf("ListServices after Close: %v", err)
 	}
-	if d, ttl := ApplyRegisterOptions(InDomain("dev"), nil, WithTTL(time.Minute)); d != "dev" || ttl != time.Minute {
-		t.Errorf("ApplyRegisterOptions = %q, %v", d, ttl)
+	if ttl := ApplyRegisterOptions(nil, WithTTL(time.Minute)); ttl != time.Minute {
+		t.Errorf("ApplyRegisterOptions = %v", ttl)
 	}
 }

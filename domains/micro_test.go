@@ -170,7 +170,7 @@ func TestMicroFlavour(t *testing.T) {
 		// Goodbye: SRV, address and the full TXT with TTL 0, as go-micro's
 		// watchers need to see a delete.
 		mark := len(tn.link.Packets())
-		if err := tn.regs[0].Deregister(context.Background(), vec.Service, ""); err != nil {
+		if err := tn.regs[0].Deregister(context.Background(), "", vec.Service); err != nil {
 			t.Fatal(err)
 		}
 		mdnstest.Advance(2 * time.Second)
@@ -189,7 +189,7 @@ func TestMicroFlavour(t *testing.T) {
 		if bye < 1 {
 			t.Error("no goodbye carrying the full TXT record")
 		}
-		if _, err := reader.GetService(context.Background(), "helloworld", ""); err == nil {
+		if _, err := reader.GetService(context.Background(), "", "helloworld"); err == nil {
 			t.Error("GetService still finds the node after its goodbye")
 		}
 	})
@@ -207,7 +207,7 @@ func TestMicroReadsGoMicroPackets(t *testing.T) {
 		mdnstest.Advance(time.Second)
 		v := vecs["two_endpoints"]
 		src := netip.MustParseAddrPort("10.0.0.5:5353")
-		grp := netip.AddrPortFrom(mdns.GroupIPv4, mdns.Port)
+		grp := netip.AddrPortFrom(mdns.GroupIPv4(), mdns.Port)
 		if err := tn.link.Inject(src, grp, v.wire(t, "node responder answer")); err != nil {
 			t.Fatal(err)
 		}

@@ -26,18 +26,18 @@ func TestMirror(t *testing.T) {
 		r1, r2, r3, reader := tn.regs[0], tn.regs[1], tn.regs[2], tn.regs[3]
 		s1 := greeter("n1", 8001, map[string]string{"k": "1"})
 		before := s1.clone()
-		mustRegister(t, r1, s1, InDomain("dev"))
+		mustRegisterIn(t, r1, "dev", s1)
 		if !reflect.DeepEqual(s1, before) {
 			t.Errorf("Register changed the caller's service: %+v", s1.Nodes[0])
 		}
-		mustRegister(t, r2, greeter("n2", 8002, nil), InDomain("prod"))
-		mustRegister(t, r3, greeter("n3", 8003, nil), InDomain("dev"))
-		mustRegister(t, r3, greeter("n3", 8003, nil), InDomain("prod"))
+		mustRegisterIn(t, r2, "prod", greeter("n2", 8002, nil))
+		mustRegisterIn(t, r3, "dev", greeter("n3", 8003, nil))
+		mustRegisterIn(t, r3, "prod", greeter("n3", 8003, nil))
 		mustRegister(t, r3, greeter("n4", 8004, nil)) // directly in the global domain
 
 		check := func(domain string, want ...string) {
 			t.Helper()
-			svcs, err := reader.GetService(context.Background(), "greeter", domain)
+			svcs, err := reader.GetService(context.Background(), domain, "greeter")
 			if err != nil && (len(want) > 0 || !errors.Is(err, ErrNotFound)) {
 				t.Fatalf("GetService in %q: %v", domain, err)
 			}
@@ -87,10 +87,10 @@ func TestMirror(t *testing.T) {
 		mdnstest.Advance(time.Second)
 		rec.take()
 		ctx := context.Background()
-		if err := r1.Deregister(ctx, greeter("n1", 8001, nil), "dev"); err != nil {
+		if err := r1.Deregister(ctx, "dev", greeter("n1", 8001, nil)); err != nil {
 			t.Fatal(err)
 		}
-		if err := r3.Deregister(ctx, greeter("n3", 8003, nil), "dev"); err != nil {
+		if err := r3.Deregister(ctx, "dev", greeter("n3", 8003, nil)); err != nil {
 			t.Fatal(err)
 		}
 		mdnstest.Advance(2 * time.Second)

@@ -89,9 +89,11 @@ func nameFromType(t string) string {
 	return l[1:]
 }
 
-// normDomain turns "Dev." into "dev": domains compare ignoring case
-// (RFC 1035 §2.3.3) and are kept without the trailing dot.
-func normDomain(d string) string { return strings.ToLower(strings.TrimSuffix(d, ".")) }
+// NormalizeDomain turns "Dev." into "dev": domains compare ignoring case
+// (RFC 1035 §2.3.3) and are kept without the trailing dot. Every domain
+// argument and Config domain of this package is read through it, and so
+// are the domains of the registries and commands built on it.
+func NormalizeDomain(d string) string { return strings.ToLower(strings.TrimSuffix(d, ".")) }
 
 // validateDomain checks a domain: dot-separated labels of 1–63 bytes
 // without spaces or backslashes, in all 255 bytes at most (RFC 1035 §2.3.4).

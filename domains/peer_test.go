@@ -72,7 +72,7 @@ func runPeer(args []string) int {
 	}
 	for _, d := range doms {
 		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		err := r.Register(rctx, svc, InDomain(d))
+		err := r.Register(rctx, d, svc)
 		cancel()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)

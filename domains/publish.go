@@ -57,8 +57,9 @@ type publishOptions struct{ noMirror bool }
 // WithoutMirror publishes the service in its own domain only.
 func WithoutMirror() PublishOption { return func(o *publishOptions) { o.noMirror = true } }
 
-// Publish publishes the plain DNS-SD service s in its domain (s.Domain, ""
-// for the registry's default) like mdns.Conn.Register — probing, renaming
+// Publish publishes the plain DNS-SD service s in domain ("": the
+// registry's default; s.Domain, if set, must name the same one) like
+// mdns.Conn.Register — probing, renaming
 // "Name (2)" on a conflict unless s.NoRename — and, when that domain is not
 // the global one and WithoutMirror is not given, mirrors it into the global
 // domain under its final name, with domain=<origin> in its TXT record. It
@@ -67,14 +68,17 @@ func WithoutMirror() PublishOption { return func(o *publishOptions) { o.noMirror
 // fails Publish, which then withdraws the service. A rename of the service
 // after it was established (a late conflict, RFC 6762 §9) leaves its
 // mirror's name as it was.
-func (r *Registry) Publish(ctx context.Context, s mdns.Service, opts ...PublishOption) (*Publication, error) {
+func (r *Registry) Publish(ctx context.Context, domain string, s mdns.Service, opts ...PublishOption) (*Publication, error) {
 	var o publishOptions
 	for _, opt := range opts {
 		opt(&o)
 	}
-	dom, err := r.domainOf(s.Domain)
+	dom, err := r.domainOf(domain)
 	if err != nil {
 		return nil, err
+	}
+	if s.Domain != "" && NormalizeDomain(s.Domain) != dom {
+		return nil, errInvalid("Publish in %s of a service whose Domain is %q", dom, s.Domain)
 	}
 	s.Domain = dom
 	if r.isClosed() {

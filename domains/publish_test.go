@@ -11,6 +11,8 @@ import (
 	"github.com/mdnskit/mdnskit/mdns"
 )
 
+// web is the service "Web" to publish in domain: Publish's domain
+// argument and the service's own Domain (which must agree).
 func web(domain string, txt ...string) mdns.Service {
 	s := mdns.Service{Instance: "Web", Type: "_http._tcp", Domain: domain, Port: 8080}
 	for _, t := range txt {
@@ -25,7 +27,7 @@ func resolveText(t *testing.T, r *Registry, domain string) (text []string, ok bo
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	e, err := r.Conn().Resolve(ctx, "Web", "_http._tcp", domain)
+	e, err := r.conn.Resolve(ctx, "Web", "_http._tcp", domain)
 	if err != nil {
 		if !errors.Is(err, mdns.ErrNotFound) {
 			t.Fatalf("Resolve in %s: %v", domain, err)
@@ -40,7 +42,7 @@ func resolveText(t *testing.T, r *Registry, domain string) (text []string, ok bo
 
 func mustPublish(t *testing.T, r *Registry, s mdns.Service, opts ...PublishOption) *Publication {
 	t.Helper()
-	p, err := r.Publish(context.Background(), s, opts...)
+	p, err := r.Publish(context.Background(), s.Domain, s, opts...)
 	if err != nil {
 		t.Fatalf("Publish %q in %q: %v", s.Instance, s.Domain, err)
 	}
@@ -132,7 +134,7 @@ func TestPublishWithoutMirror(t *testing.T) {
 				t.Errorf("Web in %s still there after Close", d)
 			}
 		}
-		if _, err := pub.Publish(context.Background(), web("dev")); !errors.Is(err, ErrClosed) {
+		if _, err := pub.Publish(context.Background(), "dev", web("dev")); !errors.Is(err, ErrClosed) {
 			t.Errorf("Publish after Close: %v, want ErrClosed", err)
 		}
 	})
@@ -147,7 +149,7 @@ func TestPublishMirrorConflictNoRename(t *testing.T) {
 		mustPublish(t, holder, web("local", "x=1"))
 		s := web("dev")
 		s.NoRename = true
-		_, err := pub.Publish(context.Background(), s)
+		_, err := pub.Publish(context.Background(), "dev", s)
 		var ce *mdns.ConflictError
 		if !errors.As(err, &ce) {
 			t.Fatalf("Publish: %v, want a conflict", err)

@@ -2,16 +2,11 @@ package domains
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 )
-
-// ErrNotFound is returned by GetService when no node of the service is
-// known in the domain.
-var ErrNotFound = errors.New("domains: service not found")
 
 // GetService returns the service name as the domain ("": the default)
 // sees it: one Service per version, each with all its nodes from every
@@ -21,7 +16,7 @@ var ErrNotFound = errors.New("domains: service not found")
 // answer from the cache at once and
 // stay current. In the global domain every node is marked with its origin
 // domain (Node.Domain). The result is the caller's to modify.
-func (r *Registry) GetService(ctx context.Context, name, domain string) ([]*Service, error) {
+func (r *Registry) GetService(ctx context.Context, domain, name string) ([]*Service, error) {
 	if err := r.validateName(name); err != nil {
 		return nil, err
 	}
@@ -33,7 +28,7 @@ func (r *Registry) GetService(ctx context.Context, name, domain string) ([]*Serv
 	b := v.ensureBrowse(r.mdnsType(name))
 	v.mu.Unlock()
 	if b == nil {
-		return nil, r.closedOr(fmt.Errorf("domains: too many service types browsed in %s", v.domain))
+		return nil, r.closedOr(fmt.Errorf("%w: %d in %s", ErrTooManyTypes, maxTypes, v.domain))
 	}
 	if err := v.waitSettled(ctx, func() []*browse { return []*browse{b} }); err != nil {
 		return nil, err

@@ -44,8 +44,8 @@ type mirror struct {
 	reg     *mdns.Registration
 }
 
-// Register publishes every node of svc in a domain (the registry's
-// default, or InDomain's), and mirrors it into the global domain when that
+// Register publishes every node of svc in domain ("": the registry's
+// default), and mirrors it into the global domain when that
 // domain is another one. It returns once each name is established on the
 // link (probing takes about a second, RFC 6762 §8.1). Registering a node
 // again updates its TXT record and port in place (no goodbye, no new
@@ -55,12 +55,12 @@ type mirror struct {
 // even if another fails. The error joins the failures: ErrInvalidService,
 // mdns.ErrNameConflict (another host owns the node id: ids are never
 // renamed), txt.ErrTooLarge, ...
-func (r *Registry) Register(ctx context.Context, svc *Service, opts ...RegisterOption) error {
+func (r *Registry) Register(ctx context.Context, domain string, svc *Service, opts ...RegisterOption) error {
 	var o registerOptions
 	for _, opt := range opts {
 		opt(&o)
 	}
-	dom, err := r.domainOf(o.domain)
+	dom, err := r.domainOf(domain)
 	if err != nil {
 		return err
 	}
@@ -264,7 +264,7 @@ func (r *Registry) mdnsService(dom, name, id string, port uint16, text [][]byte,
 // (RFC 6762 §10.1). A node registered in several domains keeps its
 // mirror, updated, until the last one is withdrawn. Unknown nodes are
 // ignored.
-func (r *Registry) Deregister(ctx context.Context, svc *Service, domain string) error {
+func (r *Registry) Deregister(ctx context.Context, domain string, svc *Service) error {
 	dom, err := r.domainOf(domain)
 	if err != nil {
 		return err

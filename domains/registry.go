@@ -69,11 +69,11 @@ func New(cfg Config) (*Registry, error) {
 		views:   make(map[string]*view),
 	}
 	if cfg.Flavour != DNSSD && cfg.Flavour != Micro {
-		return nil, fmt.Errorf("domains: unknown flavour %d", cfg.Flavour)
+		return nil, fmt.Errorf("%w: unknown flavour %d", ErrInvalidConfig, cfg.Flavour)
 	}
 	for _, d := range []string{r.domain, r.global} {
 		if err := validateDomain(d); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 		}
 	}
 	if r.conn == nil {
@@ -87,8 +87,9 @@ func New(cfg Config) (*Registry, error) {
 	return r, nil
 }
 
-// Conn returns the mdns connection the Registry uses.
-func (r *Registry) Conn() *mdns.Conn { return r.conn }
+// Domain returns the registry's default domain, normalised: where calls
+// given an empty domain work (Config.Domain).
+func (r *Registry) Domain() string { return r.domain }
 
 // Close withdraws every registration (goodbyes for the nodes, their
 // mirrors and list entries), ends every Watch with ErrClosed, stops the
@@ -153,7 +154,7 @@ func (r *Registry) domainOf(d string) (string, error) {
 	if d == "" {
 		return r.domain, nil
 	}
-	d = normDomain(d)
+	d = NormalizeDomain(d)
 	return d, validateDomain(d)
 }
 

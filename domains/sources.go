@@ -16,7 +16,7 @@ import (
 // returns an error other than ctx's marks the source as failing: the view
 // keeps its nodes, marked stale, and calls Watch again.
 type Source interface {
-	GetService(ctx context.Context, name, domain string) ([]*Service, error)
+	GetService(ctx context.Context, domain, name string) ([]*Service, error)
 	ListServices(ctx context.Context, domain string) ([]*Service, error)
 	Watch(ctx context.Context, domain, service string, fn func(Result) error) error
 }
@@ -36,16 +36,15 @@ const (
 	MetaLink = "mdnskit.link" // the link (interface) the bridge heard it on
 )
 
-// ApplyRegisterOptions returns what opts select: the domain ("" for the
-// registry's default) and the TTL (0 for the default). Other
-// implementations of the Registry method set (the etcd registry) read
-// Register's options with it.
-func ApplyRegisterOptions(opts ...RegisterOption) (domain string, ttl time.Duration) {
+// ApplyRegisterOptions returns what opts select: the TTL (0 for the
+// default). Other implementations of the Registry method set (the etcd
+// registry) read Register's options with it.
+func ApplyRegisterOptions(opts ...RegisterOption) (ttl time.Duration) {
 	var o registerOptions
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&o)
 		}
 	}
-	return o.domain, o.ttl
+	return o.ttl
 }

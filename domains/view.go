@@ -117,15 +117,21 @@ func (v *view) ensureBrowse(typ string) *browse {
 	r := v.r
 	ok := r.spawn(func() {
 		var err error
-		if typ == typesKey {
+		switch {
+		case typ == typesKey:
 			err = r.conn.BrowseTypes(r.ctx, v.domain, func(ev mdns.TypeEvent) error {
 				v.handleType(ev)
 				return nil
 			})
-		} else {
+		case r.flavour == Micro && key == MicroListType:
+			err = BrowseMicroList(r.ctx, r.conn, v.domain, func(kind mdns.EventKind, name string) error {
+				v.handleList(kind, name)
+				return nil
+			})
+		default:
 			// go-micro's names span labels where its service names and
 			// node ids ("go.micro.srv.greeter-<uuid>") have dots.
-			q := mdns.BrowseQuery{Type: typ, Domain: v.domain, DottedInstances: v.r.flavour == Micro}
+			q := mdns.BrowseQuery{Type: typ, Domain: v.domain, DottedInstance: v.r.flavour == Micro}
 			err = r.conn.Browse(r.ctx, q, func(ev mdns.BrowseEvent) error {
 				v.handle(key, ev)
 				return nil
@@ -153,7 +159,7 @@ func (v *view) ensureAll() {
 	v.all = true
 	if v.r.flavour == Micro {
 		// go-micro's list (ListServices asks for _services.<domain>.).
-		v.ensureBrowse(microListType)
+		v.ensureBrowse(MicroListType)
 		for _, name := range v.listed {
 			v.ensureBrowse(name)
 		}
@@ -184,16 +190,14 @@ func (v *view) handle(typ string, ev mdns.BrowseEvent) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.touch(typ)
-	if v.r.flavour == Micro && typ == microListType {
-		v.handleList(ev)
-		return
-	}
 	key := nodeKey{strings.ToLower(typ), strings.ToLower(ev.Entry.Instance)}
 	old := v.nodes[key]
 	var ni nodeInfo
 	ok := false
 	if ev.Kind != mdns.EventRemove {
-		ni, ok = v.r.decodeEntry(v.domain, ev.Entry)
+		var err error
+		ni, err = decodeEntry(v.r.flavour, v.domain, v.r.global, ev.Entry)
+		ok = err == nil
 	}
 	switch {
 	case !ok:
@@ -221,11 +225,13 @@ func (v *view) handle(typ string, ev mdns.BrowseEvent) {
 }
 
 // handleList tracks go-micro's service list (Micro flavour).
-func (v *view) handleList(ev mdns.BrowseEvent) {
-	name := ev.Entry.Instance
+func (v *view) handleList(kind mdns.EventKind, name string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.touch(MicroListType)
 	lname := strings.ToLower(name)
 	_, was := v.listed[lname]
-	now := ev.Kind != mdns.EventRemove
+	now := kind != mdns.EventRemove
 	if was == now {
 		return
 	}

@@ -91,7 +91,7 @@ func (r *Registry) decode(key string, value []byte) (decoded, skip) {
 		meta = maps.Clone(meta)
 		delete(meta, domains.MetaDomain)
 		for _, o := range strings.Split(d, ",") {
-			if o = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(o), ".")); o != "" && !slices.Contains(origins, o) {
+			if o = domains.NormalizeDomain(strings.TrimSpace(o)); o != "" && !slices.Contains(origins, o) {
 				origins = append(origins, o)
 			}
 		}

@@ -100,7 +100,7 @@ func (c *Config) endpoints() []string {
 func (c *Config) dial(timeout time.Duration) (*clientv3.Client, error) {
 	eps := c.endpoints()
 	if len(eps) == 0 {
-		return nil, fmt.Errorf("etcd: no endpoint in %q", c.Endpoints)
+		return nil, fmt.Errorf("%w: no endpoint in %q", ErrInvalidConfig, c.Endpoints)
 	}
 	cli, err := clientv3.New(clientv3.Config{
 		Endpoints:   eps,

@@ -109,7 +109,12 @@ func greeter(id, addr string, meta map[string]string) *domains.Service {
 
 func mustRegister(t *testing.T, r *Registry, s *domains.Service, opts ...domains.RegisterOption) {
 	t.Helper()
-	if err := r.Register(context.Background(), s, opts...); err != nil {
+	mustRegisterIn(t, r, "", s, opts...)
+}
+
+func mustRegisterIn(t *testing.T, r *Registry, domain string, s *domains.Service, opts ...domains.RegisterOption) {
+	t.Helper()
+	if err := r.Register(context.Background(), domain, s, opts...); err != nil {
 		t.Fatalf("Register(%s): %v", s.Nodes[0].Id, err)
 	}
 }

@@ -17,7 +17,7 @@ import (
 // marked with its origin domains (Node.Domain, "dev" or "dev,prod").
 // domains.ErrNotFound when no node of it is in the domain. Reads are
 // serializable, as go-micro's: a follower may answer slightly behind.
-func (r *Registry) GetService(ctx context.Context, name, domain string) ([]*domains.Service, error) {
+func (r *Registry) GetService(ctx context.Context, domain, name string) ([]*domains.Service, error) {
 	dom, err := r.domainOf(domain)
 	if err != nil {
 		return nil, err

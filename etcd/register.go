@@ -80,8 +80,8 @@ func (g *registration) encode() ([]byte, error) {
 	return encode(s, s.Nodes[0], g.origins)
 }
 
-// Register writes every node of svc into etcd, in a domain (the
-// registry's default, or domains.InDomain's), under a lease of the
+// Register writes every node of svc into etcd, in domain ("": the
+// registry's default), under a lease of the
 // registration TTL (Config.TTL, or domains.WithTTL's) kept alive until
 // the node is deregistered or the Registry closes. A node registered
 // again is written only if its value changed — its service's version,
@@ -91,9 +91,9 @@ func (g *registration) encode() ([]byte, error) {
 // Nodes that succeed stay registered even if another fails; the error
 // joins the failures (ErrUnavailable when etcd cannot be reached,
 // domains.ErrInvalidService).
-func (r *Registry) Register(ctx context.Context, svc *domains.Service, opts ...domains.RegisterOption) error {
-	d, ttl := domains.ApplyRegisterOptions(opts...)
-	dom, err := r.domainOf(d)
+func (r *Registry) Register(ctx context.Context, domain string, svc *domains.Service, opts ...domains.RegisterOption) error {
+	ttl := domains.ApplyRegisterOptions(opts...)
+	dom, err := r.domainOf(domain)
 	if err != nil {
 		return err
 	}
@@ -159,7 +159,7 @@ func (r *Registry) write(ctx context.Context, g *registration, l *lease) error {
 // etcd at once, otherwise its domain metadata is updated. Unknown nodes
 // are ignored. A node whose delete failed stays registered: call
 // Deregister again (Close withdraws everything).
-func (r *Registry) Deregister(ctx context.Context, svc *domains.Service, domain string) error {
+func (r *Registry) Deregister(ctx context.Context, domain string, svc *domains.Service) error {
 	dom, err := r.domainOf(domain)
 	if err != nil {
 		return err

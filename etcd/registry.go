@@ -81,8 +81,8 @@ type Stats struct {
 func New(cfg Config) (*Registry, error) {
 	r := &Registry{
 		prefix:      cfg.Prefix,
-		domain:      normDomain(cfg.Domain),
-		global:      normDomain(cfg.GlobalDomain),
+		domain:      domains.NormalizeDomain(cfg.Domain),
+		global:      domains.NormalizeDomain(cfg.GlobalDomain),
 		ttl:         cfg.TTL,
 		timeout:     cfg.Timeout,
 		unavailable: cfg.Unavailable,
@@ -112,11 +112,11 @@ func New(cfg Config) (*Registry, error) {
 		r.unavailable = DefaultUnavailable
 	}
 	if r.ttl < time.Second {
-		return nil, fmt.Errorf("%w: TTL %v: must be at least 1s", domains.ErrInvalidService, r.ttl)
+		return nil, fmt.Errorf("%w: %w: TTL %v: must be at least 1s", ErrInvalidConfig, domains.ErrInvalidService, r.ttl)
 	}
 	for _, d := range []string{r.domain, r.global} {
 		if err := validateDomain(d); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 		}
 	}
 	if cfg.Client != nil {
@@ -217,12 +217,9 @@ func (r *Registry) domainOf(d string) (string, error) {
 	if d == "" {
 		return r.domain, nil
 	}
-	d = normDomain(d)
+	d = domains.NormalizeDomain(d)
 	return d, validateDomain(d)
 }
-
-// normDomain writes a domain as domains does: lower case, no trailing dot.
-func normDomain(d string) string { return strings.ToLower(strings.TrimSuffix(d, ".")) }
 
 // validateDomain refuses domains that cannot travel in the comma-separated
 // domain metadata, or as DNS names on a link.

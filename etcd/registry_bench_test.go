@@ -24,7 +24,7 @@ func TestBenchRegistryIdleWrites(t *testing.T) {
 		svc.Nodes = append(svc.Nodes, &domains.Node{Id: fmt.Sprintf("greeter-%04d", i), Address: fmt.Sprintf("10.0.%d.%d:8080", i/250, i%250+1)})
 	}
 	etcdtest.IdleWrites(t, srv, "mdnskit, 1000 nodes", idle, func() {
-		if err := r.Register(context.Background(), svc); err != nil {
+		if err := r.Register(context.Background(), "", svc); err != nil {
 			t.Fatal(err)
 		}
 	})

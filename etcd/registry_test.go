@@ -31,7 +31,7 @@ func TestRegisterAndRead(t *testing.T) {
 	if !reflect.DeepEqual(s, before) {
 		t.Errorf("Register changed the caller's service: %+v", s.Nodes[0])
 	}
-	mustRegister(t, r, greeter("n2", "10.0.0.2:8080", nil), domains.InDomain("Dev."))
+	mustRegisterIn(t, r, "Dev.", greeter("n2", "10.0.0.2:8080", nil))
 	mustRegister(t, r, &domains.Service{Name: "a/b", Version: "2", Nodes: []*domains.Node{{Id: "x/y", Address: "[fe80::1%eth0]:1"}}})
 
 	want := `{"name":"greeter","version":"1.0.0","metadata":null,"endpoints":[{"request":{"name":"Request","type":"Request","values":[{"name":"name","type":"string","values":null}]},"response":{"name":"Response","type":"Response","values":[{"name":"msg","type":"string","values":null}]},"metadata":null,"name":"Greeter.Hello"}],"nodes":[{"metadata":{"domain":"local","k":"v"},"id":"n1","address":"10.0.0.1:8080"}]}`
@@ -45,7 +45,7 @@ func TestRegisterAndRead(t *testing.T) {
 
 	check := func(domain string, want ...string) {
 		t.Helper()
-		svcs, err := r.GetService(ctx, "greeter", domain)
+		svcs, err := r.GetService(ctx, domain, "greeter")
 		if err != nil && (len(want) > 0 || !errors.Is(err, domains.ErrNotFound)) {
 			t.Fatalf("GetService in %q: %v", domain, err)
 		}
@@ -56,14 +56,14 @@ func TestRegisterAndRead(t *testing.T) {
 	check("", "greeter/1.0.0 n1@10.0.0.1:8080[local]{k=v}", "greeter/1.0.0 n2@10.0.0.2:8080[dev]{}")
 	check("dev", "greeter/1.0.0 n2@10.0.0.2:8080[dev]{}")
 	check("prod")
-	if _, err := r.GetService(ctx, "greeter2", ""); !errors.Is(err, domains.ErrNotFound) {
+	if _, err := r.GetService(ctx, "", "greeter2"); !errors.Is(err, domains.ErrNotFound) {
 		t.Errorf("GetService(greeter2): %v, want ErrNotFound", err)
 	}
 	list, err := r.ListServices(ctx, "")
 	if err != nil || len(list) != 2 || list[0].Name != "a/b" || list[1].Name != "greeter" || len(list[1].Nodes) != 2 {
 		t.Errorf("ListServices = %q, %v", summary(list), err)
 	}
-	svcs, _ := r.GetService(ctx, "greeter", "dev")
+	svcs, _ := r.GetService(ctx, "dev", "greeter")
 	svcs[0].Nodes[0].Id = "changed"
 	svcs[0].Endpoints[0].Name = "changed"
 	check("dev", "greeter/1.0.0 n2@10.0.0.2:8080[dev]{}")
@@ -77,11 +77,11 @@ func TestRegisterAndRead(t *testing.T) {
 		{Name: "s", Nodes: []*domains.Node{{Id: "n", Address: "nope"}}},
 		{Name: "s", Nodes: []*domains.Node{{Id: "n", Address: ":1"}, {Id: "n", Address: ":2"}}},
 	} {
-		if err := r.Register(ctx, bad); !errors.Is(err, domains.ErrInvalidService) {
+		if err := r.Register(ctx, "", bad); !errors.Is(err, domains.ErrInvalidService) {
 			t.Errorf("Register(%+v) = %v, want ErrInvalidService", bad, err)
 		}
 	}
-	if err := r.Register(ctx, greeter("n9", ":1", nil), domains.InDomain("a,b")); !errors.Is(err, domains.ErrInvalidService) {
+	if err := r.Register(ctx, "a,b", greeter("n9", ":1", nil)); !errors.Is(err, domains.ErrInvalidService) {
 		t.Errorf("a domain with a comma: %v", err)
 	}
 }
@@ -133,30 +133,30 @@ func TestSeveralDomains(t *testing.T) {
 	r := newReg(t, srv, Config{})
 	cli := rawClient(t, srv)
 	ctx := context.Background()
-	mustRegister(t, r, greeter("n1", ":8080", nil), domains.InDomain("dev"))
-	mustRegister(t, r, greeter("n1", ":8081", nil), domains.InDomain("prod"))
+	mustRegisterIn(t, r, "dev", greeter("n1", ":8080", nil))
+	mustRegisterIn(t, r, "prod", greeter("n1", ":8081", nil))
 	if v := keys(t, cli)["/micro/registry/greeter/n1"]; !strings.Contains(v, `"domain":"dev,prod"`) || !strings.Contains(v, `:8081"`) {
 		t.Errorf("value %s: want domain dev,prod and the latest registration's address", v)
 	}
 	for dom, want := range map[string]string{"dev": "dev", "prod": "prod", "local": "dev,prod"} {
-		svcs, err := r.GetService(ctx, "greeter", dom)
+		svcs, err := r.GetService(ctx, dom, "greeter")
 		if err != nil || svcs[0].Nodes[0].Domain != want {
 			t.Errorf("GetService in %s: %q, %v; want domain %q", dom, summary(svcs), err, want)
 		}
 	}
-	if err := r.Deregister(ctx, greeter("n1", "", nil), "prod"); err != nil {
+	if err := r.Deregister(ctx, "prod", greeter("n1", "", nil)); err != nil {
 		t.Fatal(err)
 	}
 	if v := keys(t, cli)["/micro/registry/greeter/n1"]; !strings.Contains(v, `"domain":"dev"`) || !strings.Contains(v, `:8080"`) {
 		t.Errorf("after leaving prod: %s; want dev's registration", v)
 	}
-	if err := r.Deregister(ctx, greeter("n1", "", nil), "dev"); err != nil {
+	if err := r.Deregister(ctx, "dev", greeter("n1", "", nil)); err != nil {
 		t.Fatal(err)
 	}
 	if got := keys(t, cli); len(got) != 0 {
 		t.Errorf("after leaving both: %q", got)
 	}
-	if err := r.Deregister(ctx, greeter("unknown", "", nil), ""); err != nil {
+	if err := r.Deregister(ctx, "", greeter("unknown", "", nil)); err != nil {
 		t.Errorf("Deregister of an unknown node: %v", err)
 	}
 }
@@ -189,7 +189,7 @@ func TestForeignKeysSkipped(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	svcs, err := r.GetService(ctx, "greeter", "")
+	svcs, err := r.GetService(ctx, "", "greeter")
 	if got := summary(svcs); err != nil || !slices.Equal(got, []string{"greeter/1 n1@10.0.0.1:1[local]{}"}) {
 		t.Errorf("GetService = %q, %v", got, err)
 	}
@@ -244,9 +244,9 @@ func TestCloseRevokes(t *testing.T) {
 		t.Errorf("second Close: %v", err)
 	}
 	for name, err := range map[string]error{
-		"Register":     r.Register(ctx, greeter("n3", ":1", nil)),
-		"Deregister":   r.Deregister(ctx, greeter("n1", ":1", nil), ""),
-		"GetService":   second(r.GetService(ctx, "greeter", "")),
+		"Register":     r.Register(ctx, "", greeter("n3", ":1", nil)),
+		"Deregister":   r.Deregister(ctx, "", greeter("n1", ":1", nil)),
+		"GetService":   second(r.GetService(ctx, "", "greeter")),
 		"ListServices": second(r.ListServices(ctx, "")),
 		"Watch":        r.Watch(ctx, "", "", func(domains.Result) error { return nil }),
 	} {
@@ -326,9 +326,9 @@ func TestLostLeaseRegistersAgain(t *testing.T) {
 // go-kit and go-micro ones) and the merged view use: the etcd registry has
 // exactly these signatures.
 type registryMethods interface {
-	Register(ctx context.Context, svc *domains.Service, opts ...domains.RegisterOption) error
-	Deregister(ctx context.Context, svc *domains.Service, domain string) error
-	GetService(ctx context.Context, name, domain string) ([]*domains.Service, error)
+	Register(ctx context.Context, domain string, svc *domains.Service, opts ...domains.RegisterOption) error
+	Deregister(ctx context.Context, domain string, svc *domains.Service) error
+	GetService(ctx context.Context, domain, name string) ([]*domains.Service, error)
 	ListServices(ctx context.Context, domain string) ([]*domains.Service, error)
 	Watch(ctx context.Context, domain, service string, fn func(domains.Result) error) error
 	Close() error

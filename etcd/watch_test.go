@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mdnskit/mdnskit/domains"
 	"github.com/mdnskit/mdnskit/etcd/internal/etcdtest"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
@@ -33,7 +32,7 @@ func TestWatch(t *testing.T) {
 		do   func()
 		want []string
 	}{
-		{"register n2 in dev", func() { mustRegister(t, r, greeter("n2", "10.0.0.2:1", nil), domains.InDomain("dev")) },
+		{"register n2 in dev", func() { mustRegisterIn(t, r, "dev", greeter("n2", "10.0.0.2:1", nil)) },
 			[]string{"create greeter/1.0.0 n2@10.0.0.2:1[dev]"}},
 		{"move n1", func() { mustRegister(t, r, greeter("n1", "10.0.0.1:2", nil)) },
 			[]string{"update greeter/1.0.0 n1@10.0.0.1:2[local]"}},
@@ -43,7 +42,7 @@ func TestWatch(t *testing.T) {
 			mustRegister(t, r, s)
 		}, []string{"delete greeter/1.0.0 n1@10.0.0.1:2[local]", "create greeter/2.0.0 n1@10.0.0.1:2[local]"}},
 		{"deregister n1", func() {
-			if err := r.Deregister(ctx, greeter("n1", "", nil), ""); err != nil {
+			if err := r.Deregister(ctx, "", greeter("n1", "", nil)); err != nil {
 				t.Fatal(err)
 			}
 		}, []string{"delete greeter/2.0.0 n1@10.0.0.1:2[local]"}},
@@ -103,7 +102,7 @@ func TestWatchCompacted(t *testing.T) {
 		r.afterRead = nil
 		other := newReg(t, srv, Config{})
 		mustRegister(t, other, greeter("new", ":2", nil))
-		if err := r.Deregister(ctx, greeter("gone", "", nil), ""); err != nil {
+		if err := r.Deregister(ctx, "", greeter("gone", "", nil)); err != nil {
 			t.Error(err)
 		}
 		resp, err := cli.Get(ctx, "/")

@@ -49,11 +49,11 @@ type BrowseQuery struct {
 	Type    string
 	Subtype string
 	Domain  string
-	// DottedInstances accepts instance names of several labels and
+	// DottedInstance accepts instance names of several labels and
 	// reports them joined with dots. DNS-SD instances are one label
 	// (RFC 6763 §4.1); go-micro's service list is not
 	// ("go.micro.srv.greeter._services.micro.").
-	DottedInstances bool
+	DottedInstance bool
 }
 
 // TypeEvent reports a service type seen or gone in a domain
@@ -124,7 +124,7 @@ func (c *Conn) newInstanceBrowser(q BrowseQuery) (*browser, error) {
 		return nil, err
 	}
 	b := newBrowser(c.qr, browseInstances)
-	b.typ, b.domain, b.subtype, b.dotted = typ, domain, q.Subtype, q.DottedInstances
+	b.typ, b.domain, b.subtype, b.dotted = typ, domain, q.Subtype, q.DottedInstance
 	base := dottedName(typ + "." + domain)
 	b.suffix = canonical(base)
 	b.ptrName = base

@@ -93,7 +93,7 @@ func TestBrowseEndToEnd(t *testing.T) {
 
 // go-micro names its service list entries "<service>._services.<domain>."
 // with the dots of the service name separating labels. DottedInstance
-// publishes that wire form; DottedInstances reads it back; a plain browse
+// publishes that wire form; DottedInstance reads it back; a plain browse
 // ignores such names, as DNS-SD instances are one label (RFC 6763 §4.1).
 func TestBrowseDottedInstances(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -116,7 +116,7 @@ func TestBrowseDottedInstances(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			defer cancel()
 			var got []string
-			c2.Browse(ctx, mdns.BrowseQuery{Type: "_services", Domain: "micro", DottedInstances: dotted}, func(ev mdns.BrowseEvent) error {
+			c2.Browse(ctx, mdns.BrowseQuery{Type: "_services", Domain: "micro", DottedInstance: dotted}, func(ev mdns.BrowseEvent) error {
 				got = append(got, ev.Kind.String()+" "+ev.Entry.Instance)
 				return nil
 			})

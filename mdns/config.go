@@ -57,25 +57,15 @@ type Config struct {
 	// (probe jitter, response and query delays), for reproducible tests.
 	// It is used from one goroutine only.
 	Rand *rand.Rand
-
-	// Port is the UDP port; zero means 5353. Anything else breaks
-	// interoperability and exists for tests.
-	Port int
 }
 
 // Default TTLs (RFC 6762 §10): records with a host name in their RDATA or
-// owner (SRV, A, AAAA) 120 s, all others 75 minutes.
+// owner (SRV, A, AAAA) 120 s, all others 75 minutes. Service.TTL and
+// Host.TTL override them per registration.
 const (
-	HostTTL  = 120 * time.Second
-	OtherTTL = 75 * time.Minute
+	defaultHostTTL  = 120 * time.Second
+	defaultOtherTTL = 75 * time.Minute
 )
-
-func (c *Config) port() int {
-	if c.Port == 0 {
-		return Port
-	}
-	return c.Port
-}
 
 func (c *Config) maxCache() int {
 	if c.MaxCacheRecords <= 0 {

@@ -85,7 +85,7 @@ type inMsg struct {
 // Listen opens the mDNS sockets described by cfg and starts serving.
 func Listen(cfg Config) (*Conn, error) {
 	if cfg.DisableIPv4 && cfg.DisableIPv6 {
-		return nil, errors.New("mdns: both IPv4 and IPv6 are disabled")
+		return nil, fmt.Errorf("%w: both IPv4 and IPv6 are disabled", ErrInvalidConfig)
 	}
 	if err := checkPatterns(cfg.Interfaces, cfg.ExcludeInterfaces); err != nil {
 		return nil, err
@@ -97,7 +97,7 @@ func Listen(cfg Config) (*Conn, error) {
 	c := &Conn{
 		cfg:       cfg,
 		net:       nw,
-		port:      cfg.port(),
+		port:      Port,
 		cmds:      make(chan func()),
 		ifNote:    make(chan struct{}, 1),
 		rearm:     make(chan struct{}, 1),
@@ -447,9 +447,9 @@ func (c *Conn) ownsAddr(a netip.Addr) bool {
 // groupAddr is the destination for multicast on a family.
 func (c *Conn) groupAddr(v6 bool) netip.AddrPort {
 	if v6 {
-		return netip.AddrPortFrom(GroupIPv6, uint16(c.port))
+		return netip.AddrPortFrom(groupIPv6, uint16(c.port))
 	}
-	return netip.AddrPortFrom(GroupIPv4, uint16(c.port))
+	return netip.AddrPortFrom(groupIPv4, uint16(c.port))
 }
 
 // multicast sends m on one interface and family, split to fit the MTU,

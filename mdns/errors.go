@@ -9,9 +9,25 @@ import (
 var (
 	// ErrClosed is returned by calls on a Conn after Close.
 	ErrClosed = errors.New("mdns: use of closed Conn")
-	// ErrInvalidName reports an instance, service type or host name that
-	// cannot be published.
+	// ErrInvalidName reports an instance, service type, subtype, domain,
+	// host name or interface pattern that cannot be used.
 	ErrInvalidName = errors.New("mdns: invalid name")
+	// ErrInvalidPort reports a Service with port 0.
+	ErrInvalidPort = errors.New("mdns: invalid port")
+	// ErrInvalidTXT reports a TXT record that cannot be published: a
+	// string over 255 bytes (RFC 6763 §6.1).
+	ErrInvalidTXT = errors.New("mdns: invalid TXT record")
+	// ErrInvalidTTL reports a Service or Host TTL that is negative or
+	// under a second.
+	ErrInvalidTTL = errors.New("mdns: invalid TTL")
+	// ErrInvalidAddr reports an address that cannot be published or
+	// looked up: none for a Host, a multicast, loopback or unspecified
+	// one, a link-local IPv6 address without its zone, addresses without
+	// a Service.Host, the zero netip.Addr.
+	ErrInvalidAddr = errors.New("mdns: invalid address")
+	// ErrInvalidConfig reports a Config Listen cannot work with (both
+	// address families disabled).
+	ErrInvalidConfig = errors.New("mdns: invalid config")
 	// ErrNameConflict reports that a name is claimed by another host on the
 	// link and the registration asked not to be renamed.
 	ErrNameConflict = errors.New("mdns: name already claimed on the link")
@@ -23,6 +39,12 @@ var (
 	// socket option mDNS cannot work without; the error is a
 	// *SocketOptionError naming the option and the platform.
 	ErrSocketOption = errors.New("mdns: socket option unavailable")
+	// ErrDeregistered is returned by Registration.Update after Deregister
+	// or after the registration failed.
+	ErrDeregistered = errors.New("mdns: registration withdrawn")
+	// ErrUnsupportedNetwork is returned by SystemNetwork's ListenPacket
+	// for a network other than "udp4" or "udp6".
+	ErrUnsupportedNetwork = errors.New("mdns: unsupported network")
 )
 
 // A ConflictError reports a probe or record lost to another host

@@ -78,9 +78,9 @@ func (e *fuzzEngine) run(t *testing.T, data []byte) {
 			src netip.AddrPort
 			dst netip.Addr
 		}{
-			{fuzzPeer, GroupIPv4},
+			{fuzzPeer, groupIPv4},
 			{fuzzPeer, netip.MustParseAddr("10.0.0.1")},
-			{netip.AddrPortFrom(fuzzPeer.Addr(), 40000), GroupIPv4},
+			{netip.AddrPortFrom(fuzzPeer.Addr(), 40000), groupIPv4},
 		} {
 			c.handlePacket(inPacket{buf: data, info: PacketInfo{Src: d.src, Dst: d.dst, IfIndex: ifIndex}})
 		}
@@ -96,7 +96,7 @@ func (e *fuzzEngine) run(t *testing.T, data []byte) {
 			return
 		}
 		before := e.net.sent.Load()
-		c.handlePacket(inPacket{buf: b, info: PacketInfo{Src: fuzzLegacy, Dst: GroupIPv4, IfIndex: ifIndex}})
+		c.handlePacket(inPacket{buf: b, info: PacketInfo{Src: fuzzLegacy, Dst: groupIPv4, IfIndex: ifIndex}})
 		if e.net.sent.Load() == before {
 			failure = "no answer to a legacy query for the live host name after the fuzzed packet"
 		}

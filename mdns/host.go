@@ -53,18 +53,18 @@ func HostLabel(name string) (string, error) {
 // checkHostAddrs validates the addresses of a published host.
 func checkHostAddrs(name string, addrs []netip.Addr) error {
 	if len(addrs) == 0 {
-		return fmt.Errorf("%w: host %q has no address", ErrInvalidName, name)
+		return fmt.Errorf("%w: host %q has no address", ErrInvalidAddr, name)
 	}
 	for _, a := range addrs {
 		switch u := a.Unmap(); {
 		case !a.IsValid():
-			return fmt.Errorf("%w: host %q: invalid address", ErrInvalidName, name)
+			return fmt.Errorf("%w: host %q: invalid address", ErrInvalidAddr, name)
 		case u.IsUnspecified() || u.IsMulticast() || u.IsLoopback():
-			return fmt.Errorf("%w: host %q: %v is not a host's address", ErrInvalidName, name, a)
+			return fmt.Errorf("%w: host %q: %v is not a host's address", ErrInvalidAddr, name, a)
 		case u.Is6() && u.IsLinkLocalUnicast() && a.Zone() == "":
-			return fmt.Errorf("%w: host %q: link-local %v needs the zone of its interface (%v%%eth0)", ErrInvalidName, name, a, a)
+			return fmt.Errorf("%w: host %q: link-local %v needs the zone of its interface (%v%%eth0)", ErrInvalidAddr, name, a, a)
 		case u.Is4() && a.Zone() != "":
-			return fmt.Errorf("%w: host %q: %v: an IPv4 address has no zone", ErrInvalidName, name, a)
+			return fmt.Errorf("%w: host %q: %v: an IPv4 address has no zone", ErrInvalidAddr, name, a)
 		}
 	}
 	return nil
@@ -95,7 +95,7 @@ func (h *Host) validate() (label string, err error) {
 		return "", err
 	}
 	if h.TTL < 0 || (h.TTL > 0 && h.TTL < time.Second) {
-		return "", fmt.Errorf("mdns: TTL %v: must be zero (the default) or at least 1s", h.TTL)
+		return "", fmt.Errorf("%w: host %q: TTL %v: must be zero (the default) or at least 1s", ErrInvalidTTL, h.Name, h.TTL)
 	}
 	return label, nil
 }

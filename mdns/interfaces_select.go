@@ -105,9 +105,9 @@ func (c *Conn) joinFailed(ifi *ifaceState, v6 bool, err error) {
 		c.joinWarned = make(map[famKey]bool)
 	}
 	c.joinWarned[k] = true
-	je := &JoinError{Interface: ifi.Name, Group: GroupIPv4, Err: err}
+	je := &JoinError{Interface: ifi.Name, Group: groupIPv4, Err: err}
 	if v6 {
-		je.Group = GroupIPv6
+		je.Group = groupIPv6
 	}
 	if c.cfg.Warn != nil {
 		c.cfg.Warn(je)

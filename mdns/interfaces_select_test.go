@@ -180,7 +180,7 @@ func TestJoinFailureWarned(t *testing.T) {
 		var names []string
 		for _, je := range warned {
 			names = append(names, je.Interface)
-			if je.Group != mdns.GroupIPv4 || !errors.Is(je, syscall.ENOBUFS) {
+			if je.Group != mdns.GroupIPv4() || !errors.Is(je, syscall.ENOBUFS) {
 				t.Errorf("%v: want IPv4 and ENOBUFS", je)
 			}
 			if want := "mdns: cannot join the mDNS group 224.0.0.251 on " + je.Interface + ": no buffer space available"; je.Error() != want {

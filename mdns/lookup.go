@@ -119,11 +119,11 @@ func (q *querier) hostHas(host string, typ uint16) bool {
 // wraps both ErrNotFound and ctx.Err().
 func (c *Conn) LookupAddr(ctx context.Context, addr netip.Addr) ([]string, error) {
 	if !addr.IsValid() {
-		return nil, fmt.Errorf("%w: invalid address", ErrInvalidName)
+		return nil, fmt.Errorf("%w: the zero netip.Addr", ErrInvalidAddr)
 	}
 	rev, err := dns.ReverseAddr(addr.Unmap().WithZone("").String())
 	if err != nil {
-		return nil, fmt.Errorf("%w: address %v: %v", ErrInvalidName, addr, err)
+		return nil, fmt.Errorf("%w: address %v: %w", ErrInvalidAddr, addr, err)
 	}
 	b := newBrowser(c.qr, browseAddr)
 	b.hostName, b.host, b.addrZone = rev, canonical(rev), addr.Zone()

@@ -119,7 +119,7 @@ func TestLookupAddr(t *testing.T) {
 		if _, err := e.c.LookupAddr(short, netip.MustParseAddr("fe80::5%wlan0")); !errors.Is(err, mdns.ErrNotFound) {
 			t.Errorf("a zone nothing was heard on: %v, want ErrNotFound", err)
 		}
-		if _, err := e.c.LookupAddr(ctx, netip.Addr{}); !errors.Is(err, mdns.ErrInvalidName) {
+		if _, err := e.c.LookupAddr(ctx, netip.Addr{}); !errors.Is(err, mdns.ErrInvalidAddr) {
 			t.Errorf("the zero Addr: %v", err)
 		}
 	})

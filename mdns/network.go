@@ -8,11 +8,19 @@ import (
 // Port is the mDNS port (RFC 6762 §3).
 const Port = 5353
 
-// The mDNS multicast groups (RFC 6762 §3).
+// The mDNS multicast groups (RFC 6762 §3). Unexported, so that no program
+// can reassign them; GroupIPv4 and GroupIPv6 return them.
 var (
-	GroupIPv4 = netip.MustParseAddr("224.0.0.251")
-	GroupIPv6 = netip.MustParseAddr("ff02::fb")
+	groupIPv4 = netip.AddrFrom4([4]byte{224, 0, 0, 251})
+	groupIPv6 = netip.AddrFrom16([16]byte{0: 0xff, 1: 0x02, 15: 0xfb})
 )
+
+// GroupIPv4 returns the IPv4 mDNS multicast group, 224.0.0.251
+// (RFC 6762 §3).
+func GroupIPv4() netip.Addr { return groupIPv4 }
+
+// GroupIPv6 returns the IPv6 mDNS multicast group, ff02::fb (RFC 6762 §3).
+func GroupIPv6() netip.Addr { return groupIPv6 }
 
 // MaxPacketSize is the largest mDNS message sent or accepted, even with IP
 // fragmentation (RFC 6762 §17).

@@ -30,8 +30,8 @@ var (
 	qPeer4  = netip.MustParseAddrPort("10.0.0.99:5353")
 	qPeer6  = netip.MustParseAddrPort("[fe80::99]:5353")
 	qOther4 = netip.MustParseAddrPort("10.0.0.77:5353")
-	qGrp4   = netip.AddrPortFrom(mdns.GroupIPv4, mdns.Port)
-	qGrp6   = netip.AddrPortFrom(mdns.GroupIPv6, mdns.Port)
+	qGrp4   = netip.AddrPortFrom(mdns.GroupIPv4(), mdns.Port)
+	qGrp6   = netip.AddrPortFrom(mdns.GroupIPv6(), mdns.Port)
 )
 
 func newQEnv(t *testing.T, cfg mdns.Config) *qenv {

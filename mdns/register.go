@@ -2,14 +2,9 @@ package mdns
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"sync"
 )
-
-// ErrDeregistered is returned by Registration.Update after Deregister or
-// after the registration failed.
-var ErrDeregistered = errors.New("mdns: registration withdrawn")
 
 // A Registration is a service published by a Conn. Its methods are safe
 // for concurrent use.

@@ -20,7 +20,7 @@ import (
 // miekg/dns.
 
 var (
-	group4 = netip.AddrPortFrom(mdns.GroupIPv4, mdns.Port)
+	group4 = netip.AddrPortFrom(mdns.GroupIPv4(), mdns.Port)
 	peer4  = netip.MustParseAddrPort("10.0.0.200:5353") // an on-link host that is not simulated
 )
 

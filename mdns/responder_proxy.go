@@ -155,7 +155,7 @@ func (r *responder) proxyFor(label string, addrs []netip.Addr, ttl time.Duration
 		return p, false, nil
 	}
 	if ttl == 0 {
-		ttl = HostTTL
+		ttl = defaultHostTTL
 	}
 	sorted := slices.Clone(addrs)
 	slices.SortFunc(sorted, func(a, b netip.Addr) int { return a.Unmap().Compare(b.Unmap()) })

@@ -178,18 +178,21 @@ func TestProxyShared(t *testing.T) {
 		}
 		noHost := printerSvc()
 		noHost.Host = ""
-		if _, err := pub.Register(ctx, noHost); !errors.Is(err, mdns.ErrInvalidName) {
+		if _, err := pub.Register(ctx, noHost); !errors.Is(err, mdns.ErrInvalidAddr) {
 			t.Errorf("addresses without a host: %v", err)
 		}
-		for _, h := range []mdns.Host{
-			{Name: "x", Addrs: nil},
-			{Name: "x", Addrs: []netip.Addr{netip.MustParseAddr("fe80::1")}},
-			{Name: "x", Addrs: []netip.Addr{netip.MustParseAddr("224.0.0.251")}},
-			{Name: "x.example.com", Addrs: []netip.Addr{printer4}},
-			{Name: "bad_name", Addrs: []netip.Addr{printer4}},
+		for _, tc := range []struct {
+			h    mdns.Host
+			want error
+		}{
+			{mdns.Host{Name: "x", Addrs: nil}, mdns.ErrInvalidAddr},
+			{mdns.Host{Name: "x", Addrs: []netip.Addr{netip.MustParseAddr("fe80::1")}}, mdns.ErrInvalidAddr},
+			{mdns.Host{Name: "x", Addrs: []netip.Addr{netip.MustParseAddr("224.0.0.251")}}, mdns.ErrInvalidAddr},
+			{mdns.Host{Name: "x.example.com", Addrs: []netip.Addr{printer4}}, mdns.ErrInvalidName},
+			{mdns.Host{Name: "bad_name", Addrs: []netip.Addr{printer4}}, mdns.ErrInvalidName},
 		} {
-			if _, err := pub.RegisterHostNoWait(h); !errors.Is(err, mdns.ErrInvalidName) {
-				t.Errorf("RegisterHostNoWait(%+v) = %v, want ErrInvalidName", h, err)
+			if _, err := pub.RegisterHostNoWait(tc.h); !errors.Is(err, tc.want) {
+				t.Errorf("RegisterHostNoWait(%+v) = %v, want %v", tc.h, err, tc.want)
 			}
 		}
 

@@ -84,7 +84,7 @@ func (r *responder) hostFQDN() string { return joinName(r.host, "local") }
 // shortest Service.TTL override, so that a short-lived publisher's
 // addresses age out with its services.
 func (r *responder) hostTTL() uint32 {
-	ttl := HostTTL
+	ttl := defaultHostTTL
 	for _, g := range r.regs {
 		if g.svc.TTL > 0 && g.svc.TTL < ttl {
 			ttl = g.svc.TTL
@@ -102,7 +102,7 @@ func (r *responder) buildReg(g *Registration) {
 	if s.DottedInstance {
 		inst = fqdn(typ, labelsOf(s.Instance)...)
 	}
-	hostTTL, otherTTL := ttlSeconds(HostTTL), ttlSeconds(OtherTTL)
+	hostTTL, otherTTL := ttlSeconds(defaultHostTTL), ttlSeconds(defaultOtherTTL)
 	target := r.targetFQDN(g)
 	g.mu.Lock()
 	g.srvHost = strings.TrimSuffix(target, ".")

@@ -109,11 +109,11 @@ func (s *Service) validate() error {
 		}
 	}
 	if s.Port == 0 {
-		return fmt.Errorf("%w: port 0", ErrInvalidName)
+		return fmt.Errorf("%w: port 0", ErrInvalidPort)
 	}
 	switch {
 	case s.Host == "" && len(s.Addrs) > 0:
-		return fmt.Errorf("%w: addresses without the host they belong to (Service.Host)", ErrInvalidName)
+		return fmt.Errorf("%w: addresses without the host they belong to (Service.Host)", ErrInvalidAddr)
 	case s.Host != "":
 		if _, err := HostLabel(s.Host); err != nil {
 			return err
@@ -126,11 +126,11 @@ func (s *Service) validate() error {
 	}
 	for i, t := range s.Text {
 		if len(t) > 255 {
-			return fmt.Errorf("mdns: TXT string %d is %d bytes, the limit is 255 (RFC 6763 §6.1)", i, len(t))
+			return fmt.Errorf("%w: TXT string %d is %d bytes, the limit is 255 (RFC 6763 §6.1)", ErrInvalidTXT, i, len(t))
 		}
 	}
 	if s.TTL < 0 || (s.TTL > 0 && s.TTL < time.Second) {
-		return fmt.Errorf("mdns: TTL %v: must be zero (defaults) or at least 1s", s.TTL)
+		return fmt.Errorf("%w: TTL %v: must be zero (defaults) or at least 1s", ErrInvalidTTL, s.TTL)
 	}
 	return nil
 }

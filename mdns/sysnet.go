@@ -1,7 +1,6 @@
 package mdns
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -9,10 +8,6 @@ import (
 	"sort"
 	"strings"
 )
-
-// ErrUnsupportedNetwork is returned by ListenPacket for a network other than
-// "udp4" or "udp6".
-var ErrUnsupportedNetwork = errors.New("mdns: unsupported network")
 
 // SystemNetwork returns the machine's real network: its host name, its
 // interfaces (watched through rtnetlink on Linux, polled elsewhere) and UDP
@@ -35,7 +30,7 @@ func (sysNetwork) Hostname() (string, error) {
 	}
 	h, _, _ = strings.Cut(h, ".")
 	if h == "" {
-		return "", errors.New("mdns: host name is empty")
+		return "", fmt.Errorf("%w: the machine's host name is empty", ErrInvalidName)
 	}
 	return h, nil
 }

@@ -13,9 +13,9 @@ func (c *sysConn) JoinGroup(ifIndex int) error {
 	ifi, err := sysInterface(ifIndex)
 	if err == nil {
 		if c.v6 {
-			err = c.p6.JoinGroup(ifi, &net.UDPAddr{IP: GroupIPv6.AsSlice()})
+			err = c.p6.JoinGroup(ifi, &net.UDPAddr{IP: groupIPv6.AsSlice()})
 		} else {
-			err = c.p4.JoinGroup(ifi, &net.UDPAddr{IP: GroupIPv4.AsSlice()})
+			err = c.p4.JoinGroup(ifi, &net.UDPAddr{IP: groupIPv4.AsSlice()})
 		}
 	}
 	if err != nil && !sysIsAddrInUse(err) {
@@ -38,9 +38,9 @@ func (c *sysConn) LeaveGroup(ifIndex int) error {
 	ifi, err := sysInterface(ifIndex)
 	if err == nil {
 		if c.v6 {
-			err = c.p6.LeaveGroup(ifi, &net.UDPAddr{IP: GroupIPv6.AsSlice()})
+			err = c.p6.LeaveGroup(ifi, &net.UDPAddr{IP: groupIPv6.AsSlice()})
 		} else {
-			err = c.p4.LeaveGroup(ifi, &net.UDPAddr{IP: GroupIPv4.AsSlice()})
+			err = c.p4.LeaveGroup(ifi, &net.UDPAddr{IP: groupIPv4.AsSlice()})
 		}
 	}
 	if err != nil && !sysIsAddrNotAvail(err) {
@@ -54,9 +54,9 @@ func (c *sysConn) LeaveGroup(ifIndex int) error {
 
 func (c *sysConn) group() netip.Addr {
 	if c.v6 {
-		return GroupIPv6
+		return groupIPv6
 	}
-	return GroupIPv4
+	return groupIPv4
 }
 
 // sysErrNoInterface reports an unusable interface index.

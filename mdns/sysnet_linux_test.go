@@ -131,9 +131,9 @@ func sysWrite(t *testing.T, c *sysConn, payload string, dst netip.AddrPort, ifIn
 
 func sysGroup(network string) netip.AddrPort {
 	if network == "udp6" {
-		return netip.AddrPortFrom(GroupIPv6, Port)
+		return netip.AddrPortFrom(groupIPv6, Port)
 	}
-	return netip.AddrPortFrom(GroupIPv4, Port)
+	return netip.AddrPortFrom(groupIPv4, Port)
 }
 
 func sysLocalPort(c *sysConn) int { return c.uc.LocalAddr().(*net.UDPAddr).Port }
@@ -205,7 +205,7 @@ func TestSysLoopback(t *testing.T) {
 		tx := sysListen(t, "udp4", 0)
 		group := sysGroup("udp4")
 		sysWrite(t, tx, "hello", group, lo.Index)
-		want := PacketInfo{Src: netip.AddrPortFrom(sysMustAddr("10.7.0.1"), uint16(sysLocalPort(tx))), Dst: GroupIPv4, IfIndex: lo.Index}
+		want := PacketInfo{Src: netip.AddrPortFrom(sysMustAddr("10.7.0.1"), uint16(sysLocalPort(tx))), Dst: groupIPv4, IfIndex: lo.Index}
 		for i, r := range []*sysConn{r1, r2} {
 			if got, info := sysRead(t, r); got != "hello" || info != want {
 				t.Errorf("socket %d got %q %+v, want hello %+v", i+1, got, info, want)

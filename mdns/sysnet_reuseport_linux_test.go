@@ -74,10 +74,10 @@ func sysRawJoin(t *testing.T, fd int, v6 bool, ifis ...*net.Interface) {
 		var err error
 		if v6 {
 			err = unix.SetsockoptIPv6Mreq(fd, unix.IPPROTO_IPV6, unix.IPV6_JOIN_GROUP,
-				&unix.IPv6Mreq{Multiaddr: GroupIPv6.As16(), Interface: uint32(ifi.Index)})
+				&unix.IPv6Mreq{Multiaddr: groupIPv6.As16(), Interface: uint32(ifi.Index)})
 		} else {
 			err = unix.SetsockoptIPMreqn(fd, unix.IPPROTO_IP, unix.IP_ADD_MEMBERSHIP,
-				&unix.IPMreqn{Multiaddr: GroupIPv4.As4(), Ifindex: int32(ifi.Index)})
+				&unix.IPMreqn{Multiaddr: groupIPv4.As4(), Ifindex: int32(ifi.Index)})
 		}
 		if err != nil {
 			t.Fatal(err)

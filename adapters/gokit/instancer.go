@@ -122,7 +122,7 @@ func (i *Instancer) follow(ctx context.Context, ready func()) (synced bool, err 
 	go func() { watched <- i.reg.Watch(ctx, i.o.domain, i.service, i.apply) }()
 
 	rctx, rcancel := context.WithTimeout(ctx, i.o.timeout)
-	svcs, err := i.reg.GetService(rctx, i.service, i.o.domain)
+	svcs, err := i.reg.GetService(rctx, i.o.domain, i.service)
 	rcancel()
 	if err != nil && !errors.Is(err, domains.ErrNotFound) {
 		cancel()

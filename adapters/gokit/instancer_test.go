@@ -148,7 +148,7 @@ func TestInstancerFollowsTheLink(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		tn := newNet(t, hosts(4)...)
 		for i := range 3 {
-			if err := tn.regs[i].Register(context.Background(), echo(fmt.Sprintf("n%d", i+1), 8001+i), domains.WithTTL(5*time.Second)); err != nil {
+			if err := tn.regs[i].Register(context.Background(), "", echo(fmt.Sprintf("n%d", i+1), 8001+i), domains.WithTTL(5*time.Second)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -162,7 +162,7 @@ func TestInstancerFollowsTheLink(t *testing.T) {
 			t.Fatalf("first event %+v, want %q", ev, want)
 		}
 
-		if err := tn.regs[1].Deregister(context.Background(), echo("n2", 8002), ""); err != nil {
+		if err := tn.regs[1].Deregister(context.Background(), "", echo("n2", 8002)); err != nil {
 			t.Fatal(err)
 		}
 		bye := time.Now()
@@ -218,7 +218,7 @@ func TestInstancesIPv6InBrackets(t *testing.T) {
 			r.Close()
 			h.Close()
 		})
-		if err := r.Register(context.Background(), echo("v6", 8080)); err != nil {
+		if err := r.Register(context.Background(), "", echo("v6", 8080)); err != nil {
 			t.Fatal(err)
 		}
 		inst := NewInstancer(tn.regs[0], nil, "echo")
@@ -272,7 +272,7 @@ func TestEndpointerRoundRobin(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		tn := newNet(t, hosts(4)...)
 		for i := range 3 {
-			if err := tn.regs[i].Register(context.Background(), echo(fmt.Sprintf("n%d", i+1), 9000)); err != nil {
+			if err := tn.regs[i].Register(context.Background(), "", echo(fmt.Sprintf("n%d", i+1), 9000)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -314,7 +314,7 @@ func TestSlowSubscriber(t *testing.T) {
 		inst.Register(stuck)
 		es, _ := subscribe(t, inst)
 		for i := range 3 {
-			if err := tn.regs[0].Register(context.Background(), echo(fmt.Sprintf("n%d", i), 7000+i)); err != nil {
+			if err := tn.regs[0].Register(context.Background(), "", echo(fmt.Sprintf("n%d", i), 7000+i)); err != nil {
 				t.Fatal(err)
 			}
 			mdnstest.Advance(time.Second)
@@ -364,11 +364,11 @@ func (f *flaky) state() (bool, chan struct{}) {
 	return f.down, f.kill
 }
 
-func (f *flaky) GetService(ctx context.Context, name, domain string) ([]*domains.Service, error) {
+func (f *flaky) GetService(ctx context.Context, domain, name string) ([]*domains.Service, error) {
 	if down, _ := f.state(); down {
 		return nil, errDown
 	}
-	return f.Registry.GetService(ctx, name, domain)
+	return f.Registry.GetService(ctx, domain, name)
 }
 
 func (f *flaky) Watch(ctx context.Context, domain, service string, fn func(domains.Result) error) error {
@@ -401,7 +401,7 @@ func TestOutage(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		tn := newNet(t, hosts(3)...)
 		for i := range 2 {
-			if err := tn.regs[i].Register(context.Background(), echo(fmt.Sprintf("n%d", i+1), 8001+i)); err != nil {
+			if err := tn.regs[i].Register(context.Background(), "", echo(fmt.Sprintf("n%d", i+1), 8001+i)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -425,7 +425,7 @@ func TestOutage(t *testing.T) {
 			t.Errorf("subscriber joining during the outage got %+v, want %q", ev, both)
 		}
 		// n2 leaves while the Instancer cannot see it.
-		if err := tn.regs[1].Deregister(context.Background(), echo("n2", 8002), ""); err != nil {
+		if err := tn.regs[1].Deregister(context.Background(), "", echo("n2", 8002)); err != nil {
 			t.Fatal(err)
 		}
 		mdnstest.Advance(5 * time.Second)
@@ -448,7 +448,7 @@ func TestOutage(t *testing.T) {
 func TestStop(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		tn := newNet(t, hosts(2)...)
-		if err := tn.regs[0].Register(context.Background(), echo("n1", 8001)); err != nil {
+		if err := tn.regs[0].Register(context.Background(), "", echo("n1", 8001)); err != nil {
 			t.Fatal(err)
 		}
 		inst := NewInstancer(tn.regs[1], nil, "echo")

@@ -44,11 +44,11 @@ func NewRegistrar(reg Registry, svc *domains.Service, logger log.Logger, opts ..
 func (r *Registrar) Register() {
 	ctx, cancel := context.WithTimeout(context.Background(), r.o.timeout)
 	defer cancel()
-	opts := []domains.RegisterOption{domains.InDomain(r.o.domain)}
+	var opts []domains.RegisterOption
 	if r.o.ttl > 0 {
 		opts = append(opts, domains.WithTTL(r.o.ttl))
 	}
-	if err := r.reg.Register(ctx, r.svc, opts...); err != nil {
+	if err := r.reg.Register(ctx, r.o.domain, r.svc, opts...); err != nil {
 		r.logger.Log("err", err)
 		return
 	}
@@ -60,7 +60,7 @@ func (r *Registrar) Register() {
 func (r *Registrar) Deregister() {
 	ctx, cancel := context.WithTimeout(context.Background(), r.o.timeout)
 	defer cancel()
-	if err := r.reg.Deregister(ctx, r.svc, r.o.domain); err != nil {
+	if err := r.reg.Deregister(ctx, r.o.domain, r.svc); err != nil {
 		r.logger.Log("err", err)
 		return
 	}

@@ -10,9 +10,9 @@ import (
 // Registry is what the adapters use of an mdnskit registry: the methods
 // *domains.Registry and mdnskit's etcd registry share.
 type Registry interface {
-	Register(ctx context.Context, svc *domains.Service, opts ...domains.RegisterOption) error
-	Deregister(ctx context.Context, svc *domains.Service, domain string) error
-	GetService(ctx context.Context, name, domain string) ([]*domains.Service, error)
+	Register(ctx context.Context, domain string, svc *domains.Service, opts ...domains.RegisterOption) error
+	Deregister(ctx context.Context, domain string, svc *domains.Service) error
+	GetService(ctx context.Context, domain, name string) ([]*domains.Service, error)
 	Watch(ctx context.Context, domain, service string, fn func(domains.Result) error) error
 }
 

@@ -4,8 +4,6 @@ package gomicro4
 
 import (
 	"context"
-	"errors"
-	"strings"
 	"sync"
 	"time"
 
@@ -13,11 +11,6 @@ import (
 	"go-micro.dev/v4/logger"
 	"go-micro.dev/v4/registry"
 )
-
-// ErrConfigInUse is returned by Init when it would change the Config of a
-// registry already in use: its sockets, browses and registrations were
-// made with the old one.
-var ErrConfigInUse = errors.New("gomicro4: Config cannot change once the registry is in use")
 
 // Registry is go-micro's registry.Registry over a domains.Registry. Its
 // methods may be called from any goroutine.
@@ -116,14 +109,7 @@ func (r *Registry) open() (*domains.Registry, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.reg, r.openedWith, r.flavour = reg, p, cfg.Flavour
-	r.domain = normDomain(cfg.Domain)
-	if r.domain == "" {
-		r.domain = "local"
-		if cfg.Flavour == domains.Micro {
-			r.domain = "micro"
-		}
-	}
+	r.reg, r.openedWith, r.flavour, r.domain = reg, p, cfg.Flavour, reg.Domain()
 	return reg, nil
 }
 
@@ -154,7 +140,7 @@ func (r *Registry) begin(ctx context.Context, bounded bool) (*call, error) {
 	c := &call{reg: reg, domain: dom, read: r.domain, flavour: r.flavour}
 	r.mu.Unlock()
 	if dom != "" {
-		c.read = normDomain(dom)
+		c.read = domains.NormalizeDomain(dom)
 	}
 	if timeout <= 0 {
 		timeout = defaultTimeout
@@ -166,9 +152,6 @@ func (r *Registry) begin(ctx context.Context, bounded bool) (*call, error) {
 	}
 	return c, nil
 }
-
-// normDomain is domains' spelling of a domain: lower case, no final dot.
-func normDomain(d string) string { return strings.ToLower(strings.TrimSuffix(d, ".")) }
 
 // ttl is go-micro's RegisterTTL as a record TTL: domains refuses less than
 // a second.

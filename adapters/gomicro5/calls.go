@@ -7,9 +7,6 @@ import (
 	"go-micro.dev/v5/registry"
 )
 
-// errNilService is returned for a nil *registry.Service.
-var errNilService = errors.New("gomicro5: nil service")
-
 // Register publishes the nodes of s in the call's domain (see InDomain)
 // and returns once their names are established on the link, about a
 // second (RFC 6762 §8.1). Registering a node again updates it in place:
@@ -27,11 +24,11 @@ func (r *Registry) Register(s *registry.Service, opts ...registry.RegisterOption
 		return err
 	}
 	defer c.cancel()
-	ropts := []domains.RegisterOption{domains.InDomain(c.domain)}
+	var ropts []domains.RegisterOption
 	if o.TTL > 0 {
 		ropts = append(ropts, domains.WithTTL(ttl(o.TTL)))
 	}
-	return c.reg.Register(c.ctx, toDomains(s, c.flavour), ropts...)
+	return c.reg.Register(c.ctx, c.domain, toDomains(s, c.flavour), ropts...)
 }
 
 // Deregister withdraws the nodes of s (matched by id) from the call's
@@ -53,7 +50,7 @@ func (r *Registry) Deregister(s *registry.Service, opts ...registry.DeregisterOp
 		return err
 	}
 	defer c.cancel()
-	return c.reg.Deregister(c.ctx, toDomains(s, c.flavour), c.domain)
+	return c.reg.Deregister(c.ctx, c.domain, toDomains(s, c.flavour))
 }
 
 // GetService returns the service's versions with their nodes, from every
@@ -68,7 +65,7 @@ func (r *Registry) GetService(name string, opts ...registry.GetOption) ([]*regis
 		return nil, err
 	}
 	defer c.cancel()
-	svcs, err := c.reg.GetService(c.ctx, name, c.domain)
+	svcs, err := c.reg.GetService(c.ctx, c.domain, name)
 	if errors.Is(err, domains.ErrNotFound) {
 		return nil, registry.ErrNotFound
 	}

@@ -74,7 +74,7 @@ func (p *publisher) registry() (*domains.Registry, error) {
 func (p *publisher) global() string {
 	switch {
 	case p.o.globalDomain != "":
-		return normDomain(p.o.globalDomain)
+		return domains.NormalizeDomain(p.o.globalDomain)
 	case p.o.flavour == domains.Micro:
 		return "global"
 	}
@@ -175,8 +175,8 @@ func (p *publisher) add(ctx context.Context, s spec) (event, error) {
 		if s.NoMirror {
 			opts = append(opts, domains.WithoutMirror())
 		}
-		pl, err := reg.Publish(ctx, mdns.Service{
-			Instance: s.Instance, Type: s.Service, Subtypes: s.Subtypes, Domain: s.Domain,
+		pl, err := reg.Publish(ctx, s.Domain, mdns.Service{
+			Instance: s.Instance, Type: s.Service, Subtypes: s.Subtypes,
 			Port: s.Port, Priority: s.Priority, Weight: s.Weight, Text: s.text, TTL: s.ttl(), NoRename: s.NoRename,
 			Host: s.Host, Addrs: s.addrs,
 		}, opts...)
@@ -229,7 +229,7 @@ func (p *publisher) registerNode(ctx context.Context, s *spec) error {
 	if err != nil {
 		return err
 	}
-	return reg.Register(ctx, p.node(s), domains.InDomain(s.Domain), domains.WithTTL(s.ttl()))
+	return reg.Register(ctx, s.Domain, p.node(s), domains.WithTTL(s.ttl()))
 }
 
 // node is the registry model of a spec: one service with one node.
@@ -281,7 +281,7 @@ func (p *publisher) withdraw(ctx context.Context, cur *pub) (event, error) {
 	var err error
 	if s.Registry {
 		if reg, rerr := p.registry(); rerr == nil {
-			err = reg.Deregister(ctx, p.node(s), s.Domain)
+			err = reg.Deregister(ctx, s.Domain, p.node(s))
 		}
 	} else {
 		instance = cur.pub.Instance()

@@ -62,10 +62,6 @@ func (d *duration) UnmarshalJSON(b []byte) error {
 
 func (s *spec) ttl() time.Duration { return time.Duration(s.TTL) }
 
-// normDomain writes a domain as output shows it: lower case, no trailing
-// dot (domains compare ignoring case, RFC 1035 §2.3.3).
-func normDomain(d string) string { return strings.ToLower(strings.TrimSuffix(d, ".")) }
-
 // key identifies a service across reloads: its name. DNS names compare
 // ignoring ASCII case (RFC 6762 §16).
 func (s *spec) key() string {
@@ -133,7 +129,7 @@ func (s *spec) check(o *options) error {
 		return errors.New("no service type: name one with --service, e.g. --service _http._tcp")
 	}
 	s.Service = strings.TrimSuffix(s.Service, ".")
-	s.Domain = strings.ToLower(strings.TrimSuffix(s.Domain, "."))
+	s.Domain = domains.NormalizeDomain(s.Domain)
 	if s.Port == 0 {
 		return errors.New("no port: name one with --port, e.g. --port 8080")
 	}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mdnskit/mdnskit/domains"
 	"github.com/mdnskit/mdnskit/mdns"
 )
 
@@ -73,7 +74,7 @@ func browse(ctx context.Context, conn *mdns.Conn, o *options, handle func(mdns.B
 		started(key)
 		// Outside local, go-micro's node ids and service names may span
 		// several labels ("go.micro.srv.greeter-<uuid>").
-		q := mdns.BrowseQuery{Type: typ, Domain: domain, Subtype: o.subtype, DottedInstances: !strings.EqualFold(domain, "local")}
+		q := mdns.BrowseQuery{Type: typ, Domain: domain, Subtype: o.subtype, DottedInstance: !strings.EqualFold(domain, "local")}
 		wg.Go(func() { fail(conn.Browse(ctx, q, forward(key))) })
 	}
 	for _, d := range o.browseDomains() {
@@ -91,7 +92,7 @@ func browse(ctx context.Context, conn *mdns.Conn, o *options, handle func(mdns.B
 			fail(conn.BrowseTypes(ctx, d, func(ev mdns.TypeEvent) error {
 				heard(typesKey)
 				// go-micro's list entries are browsed below, not shown.
-				if ev.Kind == mdns.EventAdd && !strings.EqualFold(ev.Type, "_services") {
+				if ev.Kind == mdns.EventAdd && !strings.EqualFold(ev.Type, domains.MicroListType) {
 					start(ev.Type, ev.Domain)
 				}
 				return nil
@@ -104,11 +105,10 @@ func browse(ctx context.Context, conn *mdns.Conn, o *options, handle func(mdns.B
 			listKey := "\x00list." + d
 			started(listKey)
 			wg.Go(func() {
-				list := mdns.BrowseQuery{Type: "_services", Domain: d, DottedInstances: true}
-				fail(conn.Browse(ctx, list, func(ev mdns.BrowseEvent) error {
+				fail(domains.BrowseMicroList(ctx, conn, d, func(kind mdns.EventKind, service string) error {
 					heard(listKey)
-					if ev.Kind == mdns.EventAdd {
-						start(ev.Entry.Instance, d)
+					if kind == mdns.EventAdd {
+						start(service, d)
 					}
 					return nil
 				}))

@@ -123,15 +123,11 @@ func parseOptions(args []string, stdout, stderr io.Writer) (o *options, code int
 		o.timeout = 0 // a watch runs until interrupted
 	}
 	for i, d := range o.domains {
-		o.domains[i] = normDomain(d)
+		o.domains[i] = domains.NormalizeDomain(d)
 	}
-	o.globalDomain = normDomain(o.globalDomain)
+	o.globalDomain = domains.NormalizeDomain(o.globalDomain)
 	for i, s := range o.services {
 		o.services[i] = strings.TrimSuffix(s, ".")
 	}
 	return o, cli.ExitOK, true
 }
-
-// normDomain writes a domain as the output shows it: lower case, no
-// trailing dot (domains compare ignoring case, RFC 1035 §2.3.3).
-func normDomain(d string) string { return strings.ToLower(strings.TrimSuffix(d, ".")) }

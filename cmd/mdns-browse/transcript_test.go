@@ -58,11 +58,11 @@ func lanWorld(t *testing.T, link *mdnstest.Link, h1 *mdnstest.Host) func() {
 		}},
 		Nodes: []*domains.Node{{Id: "greeter-1", Address: ":9090", Metadata: map[string]string{"region": "eu"}}},
 	}
-	if err := reg.Register(ctx, greeter, domains.InDomain("dev")); err != nil {
+	if err := reg.Register(ctx, "dev", greeter); err != nil {
 		t.Fatalf("registry: %v", err)
 	}
-	stage := mdns.Service{Instance: "Stage Web", Type: "_http._tcp", Domain: "staging", Port: 8081, Text: [][]byte{[]byte("path=/s")}}
-	if _, err := reg.Publish(ctx, stage); err != nil {
+	stage := mdns.Service{Instance: "Stage Web", Type: "_http._tcp", Port: 8081, Text: [][]byte{[]byte("path=/s")}}
+	if _, err := reg.Publish(ctx, "staging", stage); err != nil {
 		t.Fatalf("publish %q: %v", stage.Instance, err)
 	}
 	// The same node in go-micro's wire layout: domain micro, mirror global.
@@ -71,7 +71,7 @@ func lanWorld(t *testing.T, link *mdnstest.Link, h1 *mdnstest.Host) func() {
 		t.Fatal(err)
 	}
 	greeter.Name = "go.micro.srv.greeter"
-	if err := micro.Register(ctx, greeter); err != nil {
+	if err := micro.Register(ctx, "", greeter); err != nil {
 		t.Fatalf("micro registry: %v", err)
 	}
 	return func() {

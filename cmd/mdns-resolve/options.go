@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mdnskit/mdnskit/domains"
 	"github.com/mdnskit/mdnskit/internal/cli"
 	"github.com/mdnskit/mdnskit/internal/netflags"
 	"github.com/mdnskit/mdnskit/mdns"
@@ -75,7 +76,7 @@ func parseOptions(args []string, stdout, stderr io.Writer) (o *options, code int
 		return fail("%v", err)
 	}
 	o.service = strings.TrimSuffix(o.service, ".")
-	o.domain = strings.ToLower(strings.TrimSuffix(o.domain, "."))
+	o.domain = domains.NormalizeDomain(o.domain)
 	for _, a := range fs.Args() {
 		q, err := o.read(a)
 		if err != nil {

@@ -113,7 +113,7 @@ func TestBenchBridgeLatency(t *testing.T) {
 	var addBridge, addE2E, delBridge, delE2E []time.Duration
 	for i := range n {
 		id := fmt.Sprintf("node-%03d", i)
-		if err := a.regs[0].Register(ctx, greeter(id, 8000+i)); err != nil {
+		if err := a.regs[0].Register(ctx, "", greeter(id, 8000+i)); err != nil {
 			t.Fatal(err)
 		}
 		registered := time.Now()
@@ -128,7 +128,7 @@ func TestBenchBridgeLatency(t *testing.T) {
 	for i := range n {
 		id := fmt.Sprintf("node-%03d", i)
 		start := time.Now()
-		if err := a.regs[0].Deregister(ctx, greeter(id, 8000+i), ""); err != nil {
+		if err := a.regs[0].Deregister(ctx, "", greeter(id, 8000+i)); err != nil {
 			t.Fatal(err)
 		}
 		ev, ok1 := s.waitEvent("delete", id, 10*time.Second)
@@ -180,7 +180,7 @@ func TestBenchIdleWrites(t *testing.T) {
 	}
 	before := srv.Counters(t)
 	start := time.Now()
-	if err := a.regs[0].Register(context.Background(), svc); err != nil {
+	if err := a.regs[0].Register(context.Background(), "", svc); err != nil {
 		t.Fatal(err)
 	}
 	// Mirrored: every key there, and no write for 5 s. A node first
@@ -210,7 +210,7 @@ loop:
 	for {
 		select {
 		case <-tick.C:
-			if err := a.regs[0].Register(context.Background(), svc); err != nil {
+			if err := a.regs[0].Register(context.Background(), "", svc); err != nil {
 				t.Fatal(err)
 			}
 			rounds++

@@ -30,8 +30,8 @@ import (
 
 // A Target is where a bridge writes: the etcd registry.
 type Target interface {
-	Register(ctx context.Context, svc *domains.Service, opts ...domains.RegisterOption) error
-	Deregister(ctx context.Context, svc *domains.Service, domain string) error
+	Register(ctx context.Context, domain string, svc *domains.Service, opts ...domains.RegisterOption) error
+	Deregister(ctx context.Context, domain string, svc *domains.Service) error
 }
 
 // A Link is one link a bridge mirrors.
@@ -129,15 +129,15 @@ type writtenNode struct {
 func New(cfg Config) (*Bridge, error) {
 	switch {
 	case cfg.Target == nil:
-		return nil, errors.New("bridge: no Target")
+		return nil, fmt.Errorf("%w: no Target", ErrInvalidConfig)
 	case len(cfg.Links) == 0:
-		return nil, errors.New("bridge: no Links")
+		return nil, fmt.Errorf("%w: no Links", ErrInvalidConfig)
 	case cfg.Site == "":
-		return nil, errors.New("bridge: no Site")
+		return nil, fmt.Errorf("%w: no Site", ErrInvalidConfig)
 	}
 	for i, l := range cfg.Links {
 		if l.Name == "" || l.Source == nil {
-			return nil, fmt.Errorf("bridge: link %d needs a Name and a Source", i)
+			return nil, fmt.Errorf("%w: link %d needs a Name and a Source", ErrInvalidConfig, i)
 		}
 	}
 	if cfg.RetryMin <= 0 {
@@ -409,7 +409,7 @@ func (b *Bridge) apply(ctx context.Context, k nodeKey, want *domains.Service, li
 			if want != nil && slices.Contains(origins, o) && want.Nodes[0].Id == have.svc.Nodes[0].Id {
 				continue // overwritten below
 			}
-			if err := b.cfg.Target.Deregister(ctx, have.svc, o); err != nil {
+			if err := b.cfg.Target.Deregister(ctx, o, have.svc); err != nil {
 				return err
 			}
 		}
@@ -430,7 +430,7 @@ func (b *Bridge) apply(ctx context.Context, k nodeKey, want *domains.Service, li
 		opts = append(opts, domains.WithTTL(b.cfg.TTL))
 	}
 	for _, o := range origins {
-		if err := b.cfg.Target.Register(ctx, want, append(opts, domains.InDomain(o))...); err != nil {
+		if err := b.cfg.Target.Register(ctx, o, want, opts...); err != nil {
 			return err
 		}
 	}

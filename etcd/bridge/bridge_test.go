@@ -24,10 +24,10 @@ func TestTwoLANs(t *testing.T) {
 	m, _ := view(t, srv, b.regs[1])
 	ctx := context.Background()
 
-	if err := a.regs[0].Register(ctx, greeter("remote", 8080)); err != nil {
+	if err := a.regs[0].Register(ctx, "", greeter("remote", 8080)); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.regs[0].Register(ctx, greeter("local", 9090)); err != nil {
+	if err := b.regs[0].Register(ctx, "", greeter("local", 9090)); err != nil {
 		t.Fatal(err)
 	}
 	put, ok := siteA.waitEvent("put", "remote", 10*time.Second)
@@ -49,7 +49,7 @@ func TestTwoLANs(t *testing.T) {
 
 	// The announcer leaves: goodbye (RFC 6762 §10.1), browse delete 1 s
 	// later, then the key.
-	if err := a.regs[0].Deregister(ctx, greeter("remote", 8080), ""); err != nil {
+	if err := a.regs[0].Deregister(ctx, "", greeter("remote", 8080)); err != nil {
 		t.Fatal(err)
 	}
 	del, ok := siteA.waitEvent("delete", "remote", 5*time.Second)
@@ -66,7 +66,7 @@ func TestTwoLANs(t *testing.T) {
 	}
 
 	// A bridge that stops revokes its lease: its keys go at once.
-	if err := a.regs[0].Register(ctx, greeter("again", 8081)); err != nil {
+	if err := a.regs[0].Register(ctx, "", greeter("again", 8081)); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := siteA.waitEvent("put", "again", 10*time.Second); !ok {
@@ -105,7 +105,7 @@ func TestEtcdOutage(t *testing.T) {
 	siteA := startSite(t, srv, "A", a.regs[2])
 	m, _ := view(t, srv, b.regs[0])
 	ctx := context.Background()
-	if err := a.regs[0].Register(ctx, greeter("goes", 8080)); err != nil {
+	if err := a.regs[0].Register(ctx, "", greeter("goes", 8080)); err != nil {
 		t.Fatal(err)
 	}
 	if got, ok := waitView(t, m, 10*time.Second, "goes@10.1.0.1:8080 [etcd:A]"); !ok {
@@ -119,10 +119,10 @@ func TestEtcdOutage(t *testing.T) {
 	} else {
 		t.Logf("view at B marked etcd's nodes stale %v after etcd stopped", time.Since(down).Round(time.Millisecond))
 	}
-	if err := a.regs[0].Deregister(ctx, greeter("goes", 8080), ""); err != nil {
+	if err := a.regs[0].Deregister(ctx, "", greeter("goes", 8080)); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.regs[1].Register(ctx, greeter("comes", 8081)); err != nil {
+	if err := a.regs[1].Register(ctx, "", greeter("comes", 8081)); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(30*time.Second - time.Since(down))

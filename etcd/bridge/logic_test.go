@@ -42,20 +42,19 @@ type memTarget struct {
 	calls int
 }
 
-func (m *memTarget) Register(_ context.Context, s *domains.Service, opts ...domains.RegisterOption) error {
+func (m *memTarget) Register(_ context.Context, d string, s *domains.Service, _ ...domains.RegisterOption) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.calls++
 	if m.down {
 		return errors.New("target down")
 	}
-	d, _ := domains.ApplyRegisterOptions(opts...)
 	n := s.Nodes[0]
 	m.nodes[d+"/"+s.Name+"/"+n.Id] = fmt.Sprintf("%s %s site=%s link=%s", s.Version, n.Address, n.Metadata[domains.MetaSite], n.Metadata[domains.MetaLink])
 	return nil
 }
 
-func (m *memTarget) Deregister(_ context.Context, s *domains.Service, d string) error {
+func (m *memTarget) Deregister(_ context.Context, d string, s *domains.Service) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.calls++

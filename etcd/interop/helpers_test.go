@@ -42,7 +42,7 @@ func runPeer(peer, endpoint, ttlStr string) int {
 	case "mdnskit":
 		var r *etcd.Registry
 		if r, err = etcd.New(etcd.Config{Endpoints: []string{endpoint}, TTL: ttl}); err == nil {
-			err = r.Register(context.Background(), &domains.Service{Name: "killed", Version: "1", Nodes: []*domains.Node{{Id: "mdnskit-peer", Address: "10.0.0.8:1"}}})
+			err = r.Register(context.Background(), "", &domains.Service{Name: "killed", Version: "1", Nodes: []*domains.Node{{Id: "mdnskit-peer", Address: "10.0.0.8:1"}}})
 		}
 	default:
 		err = fmt.Errorf("unknown peer %q", peer)

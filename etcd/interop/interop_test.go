@@ -91,7 +91,7 @@ func TestSameBytesAsGoMicro(t *testing.T) {
 		}
 		d, origins := toDomains(s)
 		for _, o := range origins {
-			if err := us.Register(ctx, d, domains.InDomain(o)); err != nil {
+			if err := us.Register(ctx, o, d); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -99,7 +99,7 @@ func TestSameBytesAsGoMicro(t *testing.T) {
 			t.Errorf("%s:\n ours     %+v\n go-micro %+v", s.Name, mine, theirs)
 		}
 		for _, o := range origins {
-			if err := us.Deregister(ctx, d, o); err != nil {
+			if err := us.Deregister(ctx, o, d); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -152,7 +152,7 @@ func TestGoMicroRegistersWeRead(t *testing.T) {
 	if err := gm.Register(noLease); err != nil {
 		t.Fatal(err)
 	}
-	svcs, err := us.GetService(ctx, "go.micro.srv.greeter", "")
+	svcs, err := us.GetService(ctx, "", "go.micro.srv.greeter")
 	if err != nil || len(svcs) != 1 || len(svcs[0].Nodes) != 2 {
 		t.Fatalf("GetService = %+v, %v", svcs, err)
 	}
@@ -192,7 +192,7 @@ func TestWeRegisterGoMicroReads(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	s, _ := toDomains(samples()[0])
 	s.Name = "greeter"
-	if err := us.Register(ctx, s, domains.InDomain("dev")); err != nil {
+	if err := us.Register(ctx, "dev", s); err != nil {
 		t.Fatal(err)
 	}
 	got, err := gm.GetService("greeter")
@@ -208,10 +208,10 @@ func TestWeRegisterGoMicroReads(t *testing.T) {
 		t.Errorf("go-micro ListServices = %+v, %v", list, err)
 	}
 	s.Version = "2"
-	if err := us.Register(ctx, s, domains.InDomain("dev")); err != nil {
+	if err := us.Register(ctx, "dev", s); err != nil {
 		t.Fatal(err)
 	}
-	if err := us.Deregister(ctx, s, "dev"); err != nil {
+	if err := us.Deregister(ctx, "dev", s); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"create " + n.Id, "update " + n.Id, "delete " + n.Id} {
@@ -254,7 +254,7 @@ func TestKilledProcessExpires(t *testing.T) {
 			if _, err := gm.GetService("killed"); !errors.Is(err, registry.ErrNotFound) {
 				t.Errorf("go-micro GetService: %v", err)
 			}
-			if _, err := us.GetService(context.Background(), "killed", ""); !errors.Is(err, domains.ErrNotFound) {
+			if _, err := us.GetService(context.Background(), "", "killed"); !errors.Is(err, domains.ErrNotFound) {
 				t.Errorf("our GetService: %v", err)
 			}
 		})

@@ -28,7 +28,7 @@ func TestFlags(t *testing.T) {
 		t.Errorf("config %v %v %v %v", cfg.Interfaces, cfg.ExcludeInterfaces, cfg.DisableIPv4, cfg.DisableIPv6)
 	}
 	// A join failure reaches stderr with the sysctl to raise.
-	cfg.Warn(&mdns.JoinError{Interface: "veth9", Group: mdns.GroupIPv4, Err: fmt.Errorf("setsockopt: %w", syscall.ENOBUFS)})
+	cfg.Warn(&mdns.JoinError{Interface: "veth9", Group: mdns.GroupIPv4(), Err: fmt.Errorf("setsockopt: %w", syscall.ENOBUFS)})
 	if s := stderr.String(); !strings.HasPrefix(s, "x: mdns: cannot join the mDNS group 224.0.0.251 on veth9") ||
 		!strings.Contains(s, "x: hint: ") || !strings.Contains(s, "net.ipv4.igmp_max_memberships") {
 		t.Errorf("stderr:\n%s", s)

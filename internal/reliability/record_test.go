@@ -57,7 +57,7 @@ type report struct {
 // staleAfter is how long a withdrawn service may linger at a browser
 // before it counts as stale: its SRV record's TTL (RFC 6762 §10: 120 s,
 // removal at expiry) and a second.
-const staleAfter = mdns.HostTTL + time.Second
+const staleAfter = 120*time.Second + time.Second
 
 func (r *runRecord) analyse(convergeWithin time.Duration) report {
 	rep := report{conflicts: r.conflicts}

@@ -5,7 +5,6 @@
 package svcview
 
 import (
-	"errors"
 	"strings"
 
 	"github.com/mdnskit/mdnskit/domains"
@@ -78,7 +77,7 @@ func NewView(ev mdns.BrowseEvent, global string) *View {
 		Priority:  e.Priority,
 		Weight:    e.Weight,
 	}
-	v.Rec.Registry, v.Rec.Origin = DecodeRegistry(e, global)
+	v.Rec.Registry, v.Rec.Origin = decodeRegistry(e, global)
 	if v.Rec.Registry == nil && strings.EqualFold(e.Domain, global) {
 		// A plain service's mirror (package domains, Publish).
 		if d, ok := v.Attrs.Get(domains.MetaDomain); ok && len(d) > 0 {
@@ -100,41 +99,14 @@ func NewView(ev mdns.BrowseEvent, global string) *View {
 	return v
 }
 
-// DecodeRegistry reads a registry payload: the DNS-SD flavour of package
-// domains (txtvers=1 with version, metadata, endpoints) or go-micro's
-// hex-zlib-JSON, and the node's origin domain. Plain DNS-SD records give
-// nil.
-func DecodeRegistry(e mdns.ServiceEntry, global string) (*Registry, string) {
-	var (
-		p    txt.Payload
-		name string
-	)
-	if dp, err := txt.DecodePayload(e.Text); err == nil {
-		// Printers and others publish txtvers=1 too (RFC 6763 §6.7):
-		// without a version or endpoints it is not a registry node.
-		if dp.Version == "" && dp.Endpoints == nil {
-			return nil, ""
-		}
-		p = dp
-		name = strings.TrimSuffix(strings.TrimPrefix(e.Type, "_"), "._tcp")
-		if n, ok := p.Metadata[domains.MetaService]; ok {
-			name = n // the full name of a type derived from a long one
-			delete(p.Metadata, domains.MetaService)
-		}
-	} else if !errors.Is(err, txt.ErrNotPayload) {
-		return nil, "" // a txtvers this decoder does not know, or garbage
-	} else if m, err := txt.DecodeMicro(e.Text); err == nil {
-		p, name = m.Payload, m.Service
-	} else {
+// decodeRegistry reads a registry node's fields and its origin domain
+// from an instance, by domains' rules (domains.DecodeEntry); plain DNS-SD
+// services give nil.
+func decodeRegistry(e mdns.ServiceEntry, global string) (*Registry, string) {
+	s, err := domains.DecodeEntry(e, global)
+	if err != nil {
 		return nil, ""
 	}
-	r := &Registry{Name: name, Version: p.Version, Endpoints: p.Endpoints, Metadata: p.Metadata}
-	origin := e.Domain
-	if strings.EqualFold(e.Domain, global) {
-		if d, ok := r.Metadata[domains.MetaDomain]; ok {
-			origin = d
-			delete(r.Metadata, domains.MetaDomain)
-		}
-	}
-	return r, origin
+	n := s.Nodes[0]
+	return &Registry{Name: s.Name, Version: s.Version, Endpoints: s.Endpoints, Metadata: n.Metadata}, n.Domain
 }

@@ -27,7 +27,7 @@ func TestMulticastReachesMembersOnly(t *testing.T) {
 		write(t, tx, "hello", group4, eth0)
 		synctest.Wait()
 
-		want := mdns.PacketInfo{Src: netip.MustParseAddrPort("10.0.0.1:5353"), Dst: mdns.GroupIPv4, IfIndex: eth0}
+		want := mdns.PacketInfo{Src: netip.MustParseAddrPort("10.0.0.1:5353"), Dst: mdns.GroupIPv4(), IfIndex: eth0}
 		for _, s := range []*sink{s2, s3} {
 			g := s.take()
 			if len(g) != 1 || g[0].data != "hello" || g[0].info != want {
@@ -190,7 +190,7 @@ func TestIPv6LinkLocalZoneIsReceivers(t *testing.T) {
 
 		write(t, tx, "m", group6, eth0)
 		synctest.Wait()
-		want := mdns.PacketInfo{Src: netip.MustParseAddrPort("[fe80::1%en7]:5353"), Dst: mdns.GroupIPv6, IfIndex: idx}
+		want := mdns.PacketInfo{Src: netip.MustParseAddrPort("[fe80::1%en7]:5353"), Dst: mdns.GroupIPv6(), IfIndex: idx}
 		if g := rs.take(); len(g) != 1 || g[0].info != want {
 			t.Errorf("got %+v, want %+v", g, want)
 		}

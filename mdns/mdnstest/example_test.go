@@ -24,7 +24,7 @@ func Example() {
 	rx.JoinGroup(eth0.Index)
 
 	tx, _ := h1.ListenPacket("udp4", mdns.Port)
-	group := netip.AddrPortFrom(mdns.GroupIPv4, mdns.Port)
+	group := netip.AddrPortFrom(mdns.GroupIPv4(), mdns.Port)
 	tx.WriteTo([]byte("hello"), group, eth0.Index) // h1's eth0 has index 2 too
 
 	buf := make([]byte, mdns.MaxPacketSize)

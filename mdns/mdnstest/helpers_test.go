@@ -12,8 +12,8 @@ import (
 )
 
 var (
-	group4 = netip.AddrPortFrom(mdns.GroupIPv4, mdns.Port)
-	group6 = netip.AddrPortFrom(mdns.GroupIPv6, mdns.Port)
+	group4 = netip.AddrPortFrom(mdns.GroupIPv4(), mdns.Port)
+	group6 = netip.AddrPortFrom(mdns.GroupIPv6(), mdns.Port)
 )
 
 type got struct {

@@ -413,9 +413,9 @@ func (h *Host) receive(ifc *iface, src, dst netip.AddrPort, data []byte, multica
 
 func group(v4 bool) netip.Addr {
 	if v4 {
-		return mdns.GroupIPv4
+		return mdns.GroupIPv4()
 	}
-	return mdns.GroupIPv6
+	return mdns.GroupIPv6()
 }
 
 // zoned gives an IPv6 link-local address the zone of the interface it is

@@ -95,7 +95,7 @@ func TestBridgeAndList(t *testing.T) {
 	}
 	defer ann.Close()
 	svc := &domains.Service{Name: "greeter", Version: "1.0.0", Nodes: []*domains.Node{{Id: "greeter-1", Address: ":8080", Metadata: map[string]string{"k": "v"}}}}
-	if err := ann.Register(context.Background(), svc); err != nil {
+	if err := ann.Register(context.Background(), "", svc); err != nil {
 		t.Fatal(err)
 	}
 
@@ -161,7 +161,7 @@ func TestBridgeAndList(t *testing.T) {
 	for !strings.Contains(wout.String(), "add\tgreeter-1") && time.Now().Before(deadline.Add(10*time.Second)) {
 		time.Sleep(20 * time.Millisecond)
 	}
-	if err := ann.Deregister(context.Background(), svc, ""); err != nil {
+	if err := ann.Deregister(context.Background(), "", svc); err != nil {
 		t.Fatal(err)
 	}
 	for !strings.Contains(wout.String(), "remove\tgreeter-1") && time.Now().Before(deadline.Add(20*time.Second)) {
@@ -176,7 +176,7 @@ func TestBridgeAndList(t *testing.T) {
 	}
 
 	// A node registered again, then the bridge stops: its lease goes.
-	if err := ann.Register(context.Background(), svc); err != nil {
+	if err := ann.Register(context.Background(), "", svc); err != nil {
 		t.Fatal(err)
 	}
 	for strings.Count(bout.String(), `"event":"put"`) < 2 && time.Now().Before(deadline.Add(30*time.Second)) {
@@ -211,7 +211,7 @@ func TestListWithoutEtcd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ann.Close()
-	if err := ann.Register(context.Background(), &domains.Service{Name: "greeter", Nodes: []*domains.Node{{Id: "g1", Address: ":1"}}}); err != nil {
+	if err := ann.Register(context.Background(), "", &domains.Service{Name: "greeter", Nodes: []*domains.Node{{Id: "g1", Address: ":1"}}}); err != nil {
 		t.Fatal(err)
 	}
 	var out, errb bytes.Buffer

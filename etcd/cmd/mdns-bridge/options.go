@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mdnskit/mdnskit/domains"
 	"github.com/mdnskit/mdnskit/internal/cli"
 )
 
@@ -94,7 +95,7 @@ func parseOptions(args []string, stdout, stderr io.Writer, e env) (o *options, c
 		o.domains = []string{defaultDomain(o)}
 	}
 	for i, d := range o.domains {
-		o.domains[i] = strings.ToLower(strings.TrimSuffix(d, "."))
+		o.domains[i] = domains.NormalizeDomain(d)
 	}
 	for i, s := range o.services {
 		o.services[i] = serviceName(s, o.flavour)
