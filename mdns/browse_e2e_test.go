@@ -20,29 +20,14 @@ import (
 // and port is an update.
 func TestBrowseEndToEnd(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		_, c1, c2 := twoHosts(t)
+		link := newLink(t)
+		_, c1 := addHost(t, link, "h1", both)
+		_, c2 := addHost(t, link, "h2", both)
 
 		start := time.Now()
-		type rec struct {
-			at time.Duration
-			ev mdns.BrowseEvent
-		}
-		watch := func(c *mdns.Conn) (func() []rec, context.CancelFunc, chan struct{}) {
-			ctx, cancel := context.WithCancel(context.Background())
-			var evs []rec
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				c.Browse(ctx, mdns.BrowseQuery{Type: "_http._tcp"}, func(ev mdns.BrowseEvent) error {
-					evs = append(evs, rec{time.Since(start), ev})
-					return nil
-				})
-			}()
-			return func() []rec { synctest.Wait(); return slices.Clone(evs) }, cancel, done
-		}
-		remote, stop2, done2 := watch(c2)
-		local, stop1, done1 := watch(c1)
-		defer func() { stop1(); stop2(); <-done1; <-done2 }()
+		q := mdns.BrowseQuery{Type: "_http._tcp"}
+		remote := browseOn(t, c2, q, start, nil)
+		local := browseOn(t, c1, q, start, nil)
 
 		reg, err := c1.Register(context.Background(), mdns.Service{
 			Instance: "Café Web", Type: "_http._tcp", Port: 8080, Text: [][]byte{[]byte("v=1")},
@@ -51,11 +36,11 @@ func TestBrowseEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		mdnstest.Advance(3 * time.Second)
-		for who, evs := range map[string][]rec{"h2": remote(), "h1": local()} {
-			if len(evs) != 1 || evs[0].ev.Kind != mdns.EventAdd {
+		for who, evs := range map[string][]recorded{"h2": remote.events(), "h1": local.events()} {
+			if len(evs) != 1 || evs[0].Kind != mdns.EventAdd {
 				t.Fatalf("%s: events %v, want one add", who, evs)
 			}
-			en := evs[0].ev.Entry
+			en := evs[0].Entry
 			want := []netip.Addr{
 				netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("fd00::1"), netip.MustParseAddr("fe80::1%eth0"),
 			}
@@ -69,9 +54,9 @@ func TestBrowseEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		mdnstest.Advance(3 * time.Second)
-		evs := remote()
-		if last := evs[len(evs)-1]; last.ev.Kind != mdns.EventUpdate || last.ev.Entry.Port != 8081 ||
-			string(last.ev.Entry.Text[0]) != "v=2" {
+		evs := remote.events()
+		if last := evs[len(evs)-1]; last.Kind != mdns.EventUpdate || last.Entry.Port != 8081 ||
+			string(last.Entry.Text[0]) != "v=2" {
 			t.Errorf("after Update: %+v", evs)
 		}
 
@@ -80,9 +65,9 @@ func TestBrowseEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		mdnstest.Advance(3 * time.Second)
-		evs = remote()
+		evs = remote.events()
 		last := evs[len(evs)-1]
-		if last.ev.Kind != mdns.EventRemove {
+		if last.Kind != mdns.EventRemove {
 			t.Fatalf("after Deregister: %+v", evs)
 		}
 		if d := last.at - bye; d < time.Second || d > 1500*time.Millisecond {
@@ -97,7 +82,9 @@ func TestBrowseEndToEnd(t *testing.T) {
 // ignores such names, as DNS-SD instances are one label (RFC 6763 §4.1).
 func TestBrowseDottedInstances(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		link, c1, c2 := twoHosts(t)
+		link := newLink(t)
+		_, c1 := addHost(t, link, "h1", both)
+		_, c2 := addHost(t, link, "h2", both)
 		if _, err := c1.Register(context.Background(), mdns.Service{
 			Instance: "go.micro.srv.greeter", Type: "_services", Domain: "micro", Port: 9999, DottedInstance: true,
 		}); err != nil {
@@ -129,23 +116,4 @@ func TestBrowseDottedInstances(t *testing.T) {
 			t.Errorf("plain browse: %q, want nothing", got)
 		}
 	})
-}
-
-// twoHosts starts a Conn on each of hosts h1 and h2 of a new link; all of it
-// is closed when the test ends.
-func twoHosts(t *testing.T) (*mdnstest.Link, *mdns.Conn, *mdns.Conn) {
-	t.Helper()
-	link := mdnstest.NewLink(mdnstest.LinkConfig{})
-	t.Cleanup(func() { link.Close() })
-	var conns [2]*mdns.Conn
-	for i, name := range []string{"h1", "h2"} {
-		h := link.AddHost(name)
-		c, err := mdns.Listen(mdns.Config{Network: h})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close(); h.Close() })
-		conns[i] = c
-	}
-	return link, conns[0], conns[1]
 }

@@ -25,14 +25,14 @@ func TestBrowseAddFromAnnouncement(t *testing.T) {
 		{"plain", "plain"},
 	}
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
+		e := newEnv(t, both)
 		r := e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
 		for i, n := range names {
-			e.respond(qPeer4, qService(n.wire, uint16(8000+i), 4500, "path=/x", "flag")...)
+			respond(t, e.link, peer4, serviceRRs(n.wire, uint16(8000+i), 4500, "path=/x", "flag")...)
 		}
 		evs := r.events()
 		if len(evs) != len(names) {
-			t.Fatalf("events %v, want one add per instance", qKinds(evs))
+			t.Fatalf("events %v, want one add per instance", kinds(evs))
 		}
 		for i, n := range names {
 			got := evs[i].Entry
@@ -53,14 +53,14 @@ func TestBrowseAddFromAnnouncement(t *testing.T) {
 // address carries the zone of the interface it was heard on.
 func TestBrowseMergesFamiliesWithZone(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
+		e := newEnv(t, both)
 		r := e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
-		rrs := qService("A", 80, 4500)
-		rrs[3] = qAAAA("web.local.", "fe80::5", 120)
-		e.respond(qPeer6, append(rrs, qAAAA("web.local.", "fd00::5", 120))...)
-		e.respond(qPeer4, qA("web.local.", "10.0.0.5", 120, true))
+		rrs := serviceRRs("A", 80, 4500)
+		rrs[3] = aaaaRR("web.local.", "fe80::5", 120)
+		respond(t, e.link, peer6, append(rrs, aaaaRR("web.local.", "fd00::5", 120))...)
+		respond(t, e.link, peer4, aRR("web.local.", "10.0.0.5", 120, true))
 		evs := r.events()
-		if got := qKinds(evs); len(got) != 2 || got[0] != "add A" || got[1] != "update A" {
+		if got := kinds(evs); len(got) != 2 || got[0] != "add A" || got[1] != "update A" {
 			t.Fatalf("events %v, want add, update", got)
 		}
 		want := []netip.Addr{
@@ -78,18 +78,18 @@ func TestBrowseMergesFamiliesWithZone(t *testing.T) {
 // not for a mere refresh.
 func TestBrowseUpdates(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
+		e := newEnv(t, both)
 		r := e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
 		name := "A._http._tcp.local."
-		e.respond(qPeer4, qService("A", 80, 4500)...)
+		respond(t, e.link, peer4, serviceRRs("A", 80, 4500)...)
 		mdnstest.Advance(2 * time.Second)
-		e.respond(qPeer4, qService("A", 80, 4500)...) // refresh only
+		respond(t, e.link, peer4, serviceRRs("A", 80, 4500)...) // refresh only
 		mdnstest.Advance(2 * time.Second)
-		e.respond(qPeer4, qTXT(name, 4500, "v=2"))
+		respond(t, e.link, peer4, txtRR(name, 4500, "v=2"))
 		mdnstest.Advance(2 * time.Second)
-		e.respond(qPeer4, qSRV(name, "web.local.", 81, 120))
+		respond(t, e.link, peer4, srvRR(name, "web.local.", 81, 120))
 		mdnstest.Advance(2 * time.Second)
-		e.respond(qPeer4, qSRV(name, "other.local.", 81, 120), qA("other.local.", "10.0.0.9", 120, true))
+		respond(t, e.link, peer4, srvRR(name, "other.local.", 81, 120), aRR("other.local.", "10.0.0.9", 120, true))
 		evs := r.events()
 		var got []string
 		for _, ev := range evs {
@@ -112,7 +112,7 @@ func TestBrowseUpdates(t *testing.T) {
 // pending events are coalesced per instance.
 func TestBrowseSlowConsumerGetsRemove(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
+		e := newEnv(t, both)
 		release := make(chan struct{})
 		blocked := true
 		r := e.browseWith(mdns.BrowseQuery{Type: "_http._tcp"}, func(ev mdns.BrowseEvent) {
@@ -121,14 +121,14 @@ func TestBrowseSlowConsumerGetsRemove(t *testing.T) {
 				<-release
 			}
 		})
-		e.respond(qPeer4, qService("A", 80, 4500)...) // consumer blocks on this add
-		mdnstest.Advance(1500 * qms)
-		e.respond(qPeer4, qTXT("A._http._tcp.local.", 4500, "v=2"))
-		e.respond(qPeer4, qPTR("_http._tcp.local.", "A._http._tcp.local.", 0))
-		e.respond(qPeer4, qService("B", 80, 4500)...)
-		e.respond(qPeer4, qService("C", 80, 4500)...)
+		respond(t, e.link, peer4, serviceRRs("A", 80, 4500)...) // consumer blocks on this add
+		mdnstest.Advance(1500 * ms)
+		respond(t, e.link, peer4, txtRR("A._http._tcp.local.", 4500, "v=2"))
+		respond(t, e.link, peer4, ptrRR("_http._tcp.local.", "A._http._tcp.local.", 0))
+		respond(t, e.link, peer4, serviceRRs("B", 80, 4500)...)
+		respond(t, e.link, peer4, serviceRRs("C", 80, 4500)...)
 		mdnstest.Advance(2 * time.Second) // A and C expire while we are stuck
-		e.respond(qPeer4, qPTR("_http._tcp.local.", "C._http._tcp.local.", 0))
+		respond(t, e.link, peer4, ptrRR("_http._tcp.local.", "C._http._tcp.local.", 0))
 		mdnstest.Advance(2 * time.Second)
 		// The engine kept going meanwhile.
 		if n := len(e.asking("_http._tcp.local.", dns.TypePTR)); n < 3 {
@@ -137,7 +137,7 @@ func TestBrowseSlowConsumerGetsRemove(t *testing.T) {
 		close(release)
 		synctest.Wait()
 		want := []string{"add A", "remove A", "add B"}
-		if got := qKinds(r.events()); fmt.Sprint(got) != fmt.Sprint(want) {
+		if got := kinds(r.events()); fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("events %v, want %v", got, want)
 		}
 	})
@@ -147,7 +147,7 @@ func TestBrowseSlowConsumerGetsRemove(t *testing.T) {
 // bubble would not end otherwise).
 func TestBrowseCloseReturnsErrClosed(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
+		e := newEnv(t, both)
 		r := e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
 		mdnstest.Advance(3 * time.Second)
 		if err := e.c.Close(); err != nil {
@@ -168,7 +168,7 @@ func TestBrowseCloseReturnsErrClosed(t *testing.T) {
 // is returned as is; the question stops when nobody asks it.
 func TestBrowseCancelAndCallbackError(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
+		e := newEnv(t, both)
 		r := e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
 		mdnstest.Advance(time.Second)
 		at := time.Now()
@@ -183,7 +183,7 @@ func TestBrowseCancelAndCallbackError(t *testing.T) {
 			t.Errorf("queries go on after the browse ended")
 		}
 
-		e.respond(qPeer4, qService("A", 80, 4500)...)
+		respond(t, e.link, peer4, serviceRRs("A", 80, 4500)...)
 		boom := errors.New("boom")
 		err := e.c.Browse(context.Background(), mdns.BrowseQuery{Type: "_http._tcp"}, func(mdns.BrowseEvent) error { return boom })
 		if err != boom {
@@ -208,33 +208,33 @@ func TestBrowseCancelAndCallbackError(t *testing.T) {
 // that never resolves is never reported.
 func TestBrowseAsksForMissingRecords(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
+		e := newEnv(t, both)
 		r := e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
 		mdnstest.Advance(time.Second)
 		at := time.Since(e.start)
-		e.respond(qPeer4, qPTR("_http._tcp.local.", "A._http._tcp.local.", 4500))
+		respond(t, e.link, peer4, ptrRR("_http._tcp.local.", "A._http._tcp.local.", 4500))
 		mdnstest.Advance(4 * time.Second)
 		srv := e.asking("A._http._tcp.local.", dns.TypeSRV)
 		txt := e.asking("A._http._tcp.local.", dns.TypeTXT)
 		if len(srv) != 3 || len(txt) != 3 {
 			t.Fatalf("%d SRV and %d TXT queries in 4 s, want 3 each", len(srv), len(txt))
 		}
-		if d := srv[0].at - at; d < 20*qms || d > 120*qms || srv[0].m.Question[0].Qclass&0x8000 != 0 {
+		if d := srv[0].at - at; d < 20*ms || d > 120*ms || srv[0].m.Question[0].Qclass&0x8000 != 0 {
 			t.Errorf("first SRV query %v after discovery (QU %v)", d, srv[0].m.Question[0].Qclass&0x8000 != 0)
 		}
 		if srv[1].at-srv[0].at != time.Second || srv[2].at-srv[1].at != 2*time.Second {
 			t.Errorf("SRV queries at %v, %v, %v", srv[0].at, srv[1].at, srv[2].at)
 		}
-		e.respond(qPeer4, qSRV("A._http._tcp.local.", "web.local.", 80, 120), qTXT("A._http._tcp.local.", 4500, "x"))
-		mdnstest.Advance(200 * qms)
+		respond(t, e.link, peer4, srvRR("A._http._tcp.local.", "web.local.", 80, 120), txtRR("A._http._tcp.local.", 4500, "x"))
+		mdnstest.Advance(200 * ms)
 		if a := e.asking("web.local.", dns.TypeA); len(a) != 1 {
 			t.Errorf("%d A queries after the SRV, want 1", len(a))
 		}
-		if got := qKinds(r.events()); len(got) != 0 {
+		if got := kinds(r.events()); len(got) != 0 {
 			t.Errorf("events for an unresolved instance: %v", got)
 		}
-		e.respond(qPeer4, qA("web.local.", "10.0.0.5", 120, true))
-		if got := qKinds(r.events()); len(got) != 1 {
+		respond(t, e.link, peer4, aRR("web.local.", "10.0.0.5", 120, true))
+		if got := kinds(r.events()); len(got) != 1 {
 			t.Errorf("events %v, want add", got)
 		}
 		n := len(e.asking("A._http._tcp.local.", dns.TypeSRV))
@@ -248,21 +248,21 @@ func TestBrowseAsksForMissingRecords(t *testing.T) {
 // Subtype browsing asks for "_sub" PTRs; other domains work the same.
 func TestBrowseSubtypeAndDomain(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
+		e := newEnv(t, both)
 		r := e.browse(mdns.BrowseQuery{Type: "_http._tcp", Subtype: "_printer", Domain: "dev."})
 		mdnstest.Advance(time.Second)
 		if n := len(e.asking("_printer._sub._http._tcp.dev.", dns.TypePTR)); n == 0 {
 			t.Fatal("no subtype PTR query")
 		}
 		name := "P._http._tcp.dev."
-		e.respond(qPeer4,
-			qPTR("_printer._sub._http._tcp.dev.", name, 4500),
-			qPTR("_printer._sub._http._tcp.dev.", "Wrong._ipp._tcp.dev.", 4500), // not of this type
-			qPTR("_http._tcp.local.", "L._http._tcp.local.", 4500),              // other domain
-			qSRV(name, "web.local.", 80, 120), qTXT(name, 4500), qA("web.local.", "10.0.0.5", 120, true))
+		respond(t, e.link, peer4,
+			ptrRR("_printer._sub._http._tcp.dev.", name, 4500),
+			ptrRR("_printer._sub._http._tcp.dev.", "Wrong._ipp._tcp.dev.", 4500), // not of this type
+			ptrRR("_http._tcp.local.", "L._http._tcp.local.", 4500),              // other domain
+			srvRR(name, "web.local.", 80, 120), txtRR(name, 4500), aRR("web.local.", "10.0.0.5", 120, true))
 		evs := r.events()
 		if len(evs) != 1 {
-			t.Fatalf("events %v", qKinds(evs))
+			t.Fatalf("events %v", kinds(evs))
 		}
 		if en := evs[0].Entry; en.Instance != "P" || en.Type != "_http._tcp" || en.Domain != "dev" || en.Subtype != "_printer" {
 			t.Errorf("entry %+v", en)
@@ -272,9 +272,9 @@ func TestBrowseSubtypeAndDomain(t *testing.T) {
 
 func TestBrowseTypes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
+		e := newEnv(t, both)
 		meta := "_services._dns-sd._udp.local."
-		e.respond(qPeer4, qPTR(meta, "_http._tcp.local.", 4500), qPTR(meta, "_ipp._tcp.local.", 4500))
+		respond(t, e.link, peer4, ptrRR(meta, "_http._tcp.local.", 4500), ptrRR(meta, "_ipp._tcp.local.", 4500))
 		ctx, cancel := context.WithCancel(context.Background())
 		var got []string
 		done := make(chan error)
@@ -285,7 +285,7 @@ func TestBrowseTypes(t *testing.T) {
 			})
 		}()
 		mdnstest.Advance(time.Second)
-		e.respond(qPeer4, qPTR(meta, "_ipp._tcp.local.", 0))
+		respond(t, e.link, peer4, ptrRR(meta, "_ipp._tcp.local.", 0))
 		mdnstest.Advance(2 * time.Second)
 		if n := len(e.asking(meta, dns.TypePTR)); n == 0 {
 			t.Error("no enumeration query")
@@ -302,8 +302,8 @@ func TestBrowseTypes(t *testing.T) {
 
 func TestBrowseResolveAndLookupHost(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
-		ctx, cancel := contextWithTimeout(3500 * qms)
+		e := newEnv(t, both)
+		ctx, cancel := contextWithTimeout(3500 * ms)
 		defer cancel()
 		_, err := e.c.Resolve(ctx, "Café", "_http._tcp", "")
 		if !errors.Is(err, mdns.ErrNotFound) || !errors.Is(err, context.DeadlineExceeded) {
@@ -314,7 +314,7 @@ func TestBrowseResolveAndLookupHost(t *testing.T) {
 		}
 		go func() {
 			time.Sleep(time.Second)
-			e.link.Inject(qPeer4, qGrp4, pack(t, qService(`Caf\195\169`, 80, 4500)...))
+			e.link.Inject(peer4, group4, packed(t, response(serviceRRs(`Caf\195\169`, 80, 4500)...)))
 		}()
 		ctx2, cancel2 := contextWithTimeout(time.Minute)
 		defer cancel2()
@@ -322,7 +322,7 @@ func TestBrowseResolveAndLookupHost(t *testing.T) {
 		if err != nil || en.Port != 80 || en.Instance != "Café" {
 			t.Errorf("Resolve: %+v, %v", en, err)
 		}
-		e.respond(qPeer6, qAAAA("web.local.", "fe80::5", 120))
+		respond(t, e.link, peer6, aaaaRR("web.local.", "fe80::5", 120))
 		addrs, err := e.c.LookupHost(ctx2, "web")
 		want := []netip.Addr{netip.MustParseAddr("10.0.0.5"), netip.MustParseAddr("fe80::5%eth0")}
 		if err != nil || !slices.Equal(addrs, want) {
@@ -335,23 +335,22 @@ func TestBrowseResolveAndLookupHost(t *testing.T) {
 // up is queried on at once.
 func TestBrowseInterfaceDownAndUp(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
+		e := newEnv(t, both)
 		r := e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
-		e.respond(qPeer4, qService("A", 80, 4500)...)
-		link2 := mdnstest.NewLink(mdnstest.LinkConfig{Name: "l2", IPv4Prefix: netip.MustParsePrefix("10.2.0.0/16")})
-		defer link2.Close()
+		respond(t, e.link, peer4, serviceRRs("A", 80, 4500)...)
+		link2 := newLink(t, mdnstest.LinkConfig{Name: "l2", IPv4Prefix: netip.MustParsePrefix("10.2.0.0/16")})
 		mdnstest.Advance(10 * time.Second)
 		up := time.Since(e.start)
 		if _, err := e.h.AddInterface(link2, mdnstest.InterfaceConfig{Name: "eth1", Prefixes: []netip.Prefix{netip.MustParsePrefix("10.2.0.1/16")}}); err != nil {
 			t.Fatal(err)
 		}
-		mdnstest.Advance(200 * qms)
+		mdnstest.Advance(200 * ms)
 		var first *dns.Msg
 		for _, p := range link2.Packets() {
 			m := new(dns.Msg)
 			if m.Unpack(p.Data) == nil && !m.Response && p.Host == "h1" {
 				first = m
-				if d := p.Time.Sub(e.start) - up; d < 20*qms || d > 120*qms {
+				if d := p.Time.Sub(e.start) - up; d < 20*ms || d > 120*ms {
 					t.Errorf("first query on the new interface %v after it came up", d)
 				}
 				break
@@ -363,22 +362,11 @@ func TestBrowseInterfaceDownAndUp(t *testing.T) {
 		if err := e.h.RemoveInterface("eth0"); err != nil {
 			t.Fatal(err)
 		}
-		mdnstest.Advance(qms)
-		if got := qKinds(r.events()); fmt.Sprint(got) != "[add A remove A]" {
+		mdnstest.Advance(ms)
+		if got := kinds(r.events()); fmt.Sprint(got) != "[add A remove A]" {
 			t.Errorf("events %v, want the instance removed with its interface", got)
 		}
 	})
-}
-
-func pack(t *testing.T, rrs ...dns.RR) []byte {
-	m := new(dns.Msg)
-	m.Response = true
-	m.Answer = rrs
-	b, err := m.Pack()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // An address change may put the interface on another link: querying
@@ -386,7 +374,7 @@ func pack(t *testing.T, rrs ...dns.RR) []byte {
 // for a backed-off schedule (up to an hour).
 func TestBrowseAddressChangeRestartsQueries(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
+		e := newEnv(t, both)
 		e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
 		mdnstest.Advance(20 * time.Minute) // queries are now ~17 min apart
 		changed := time.Now()

@@ -17,7 +17,7 @@ import (
 // twice is followed once (one add, not two); each event names its type.
 func TestBrowseMany(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
+		e := newEnv(t, both)
 		ctx, cancel := context.WithCancel(context.Background())
 		var mu sync.Mutex
 		var got []string
@@ -38,10 +38,10 @@ func TestBrowseMany(t *testing.T) {
 		if n := len(e.asking("_ipp._tcp.local.", dns.TypePTR)); n != 1 {
 			t.Errorf("%d first queries for _ipp._tcp, want 1", n)
 		}
-		e.respond(qPeer4, qService("Web", 80, 4500)...)
+		respond(t, e.link, peer4, serviceRRs("Web", 80, 4500)...)
 		ipp := "Printer._ipp._tcp.local."
-		e.respond(qPeer4, qPTR("_ipp._tcp.local.", ipp, 4500), qSRV(ipp, "web.local.", 631, 120), qTXT(ipp, 4500, "rp=x"),
-			qA("web.local.", "10.0.0.5", 120, true))
+		respond(t, e.link, peer4, ptrRR("_ipp._tcp.local.", ipp, 4500), srvRR(ipp, "web.local.", 631, 120), txtRR(ipp, 4500, "rp=x"),
+			aRR("web.local.", "10.0.0.5", 120, true))
 		synctest.Wait()
 		cancel()
 		if err := <-done; !errors.Is(err, context.Canceled) {

@@ -462,87 +462,31 @@ func (b *browser) settleHost() {
 	}
 }
 
-// hostAddrs returns the cached addresses of a host over all interfaces,
-// IPv4 first, IPv6 link-local ones with the zone of the interface they
-// were heard on.
-func (q *querier) hostAddrs(host string) []netip.Addr {
-	set := make(map[netip.Addr]bool)
-	q.all(host, dns.TypeA, func(e *cacheEntry) {
-		if a, ok := netip.AddrFromSlice(e.rr.(*dns.A).A.To4()); ok {
-			set[a] = true
+// settleAddr reports the names the reverse-mapping name points at, from
+// the cache, and asks for them while there are none.
+func (b *browser) settleAddr() {
+	if !b.hostDirty {
+		return
+	}
+	b.hostDirty = false
+	var names []string
+	b.q.all(b.host, dns.TypePTR, func(e *cacheEntry) {
+		if b.addrZone != "" && e.ifName != b.addrZone {
+			return
 		}
-	})
-	q.all(host, dns.TypeAAAA, func(e *cacheEntry) {
-		if a, ok := netip.AddrFromSlice(e.rr.(*dns.AAAA).AAAA.To16()); ok {
-			if a.IsLinkLocalUnicast() {
-				a = a.WithZone(e.ifName)
+		if p, ok := e.rr.(*dns.PTR); ok {
+			if n := strings.TrimSuffix(p.Ptr, "."); !slices.Contains(names, n) {
+				names = append(names, n)
 			}
-			set[a] = true
 		}
 	})
-	if len(set) == 0 {
-		return nil
+	slices.Sort(names)
+	want := make(map[askKey]string)
+	if len(names) == 0 {
+		want[everywhere(b.host, dns.TypePTR)] = b.hostName
 	}
-	out := make([]netip.Addr, 0, len(set))
-	for a := range set {
-		out = append(out, a)
+	b.setAsking(&b.hostAsking, want)
+	if len(names) > 0 {
+		b.out.push(b.host, event{kind: EventAdd, names: names})
 	}
-	slices.SortFunc(out, func(a, b netip.Addr) int { return a.Compare(b) })
-	return out
-}
-
-// missingFamilies returns the questions that complete a host's addresses
-// on the interfaces where the instance's SRV was heard: where the host has
-// addresses of one family only while the interface serves the other, the
-// missing type is asked over that other family, once a few times
-// (familyTries). A responder may send each type over its own family only
-// (Avahi by default sends A records over IPv4 alone), so what came over
-// one family is not the whole answer. An NSEC from the host that leaves
-// the type out says it has none (RFC 6762 §6.1): nothing is asked.
-func (q *querier) missingFamilies(inst, host string) []askKey {
-	var out []askKey
-	q.all(inst, dns.TypeSRV, func(e *cacheEntry) {
-		idx := e.key.ifIndex
-		ifi := q.c.ifaces[idx]
-		if ifi == nil {
-			return
-		}
-		has4 := len(q.cache.lookup(cacheKey{idx, host, dns.TypeA})) > 0
-		has6 := len(q.cache.lookup(cacheKey{idx, host, dns.TypeAAAA})) > 0
-		if has4 == has6 {
-			return
-		}
-		typ, v6 := dns.TypeA, false
-		if has4 {
-			typ, v6 = dns.TypeAAAA, true
-		}
-		if _, ok := q.serves(famKey{idx, v6}); !ok || q.deniedByNSEC(idx, host, typ) {
-			return
-		}
-		out = append(out, askKey{rrKey: rrKey{host, typ}, scoped: true, on: famKey{idx, v6}})
-	})
-	return out
-}
-
-// deniedByNSEC reports whether a cached NSEC for name on an interface
-// says that name has no record of type typ (RFC 6762 §6.1).
-func (q *querier) deniedByNSEC(ifIndex int, name string, typ uint16) bool {
-	for _, e := range q.cache.lookup(cacheKey{ifIndex, name, dns.TypeNSEC}) {
-		if n, ok := e.rr.(*dns.NSEC); ok && canonical(n.NextDomain) == name && !slices.Contains(n.TypeBitMap, typ) {
-			return true
-		}
-	}
-	return false
-}
-
-// ifacesOf returns the names of the interfaces (name, typ) was heard on.
-func (q *querier) ifacesOf(name string, typ uint16) []string {
-	var out []string
-	q.all(name, typ, func(e *cacheEntry) {
-		if !slices.Contains(out, e.ifName) {
-			out = append(out, e.ifName)
-		}
-	})
-	slices.Sort(out)
-	return out
 }

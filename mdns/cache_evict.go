@@ -33,7 +33,7 @@ import (
 //
 // So a host with a few services keeps them through any flood, and one
 // with many keeps at least half the cache.
-// What a browse loses anyway is asked for again at once (cache_store.go).
+// What a browse loses anyway is asked for again at once (querier_store.go).
 
 // sourceKey identifies who sent a record: the source address, without a
 // zone, on the interface it arrived on.

@@ -13,10 +13,7 @@ import (
 // who gives way when the cache is full.
 
 func fromSrc(src string, ifi *ifaceState, rrs ...dns.RR) *inMsg {
-	m := new(dns.Msg)
-	m.Response = true
-	m.Answer = rrs
-	return &inMsg{msg: m, ifi: ifi, src: netip.MustParseAddrPort(src)}
+	return &inMsg{msg: response(rrs...), ifi: ifi, src: netip.MustParseAddrPort(src)}
 }
 
 func aRecord(name string, i int, ttl uint32) dns.RR {

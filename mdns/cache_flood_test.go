@@ -22,10 +22,10 @@ var legitSrc = netip.MustParseAddrPort("10.0.0.3:5353")
 
 func legitRecords() []dns.RR {
 	return []dns.RR{
-		qPTR("_flood._tcp.local.", "Legit._flood._tcp.local.", 4500),
-		qSRV("Legit._flood._tcp.local.", "h3.local.", 80, 120),
-		qTXT("Legit._flood._tcp.local.", 4500, "k=v"),
-		qA("h3.local.", "10.0.0.3", 120, true),
+		ptrRR("_flood._tcp.local.", "Legit._flood._tcp.local.", 4500),
+		srvRR("Legit._flood._tcp.local.", "h3.local.", 80, 120),
+		txtRR("Legit._flood._tcp.local.", 4500, "k=v"),
+		aRR("h3.local.", "10.0.0.3", 120, true),
 	}
 }
 
@@ -34,28 +34,28 @@ func legitRecords() []dns.RR {
 func spoofed(i int, ptrOnly bool) []dns.RR {
 	inst := fmt.Sprintf("Flood %07d._flood._tcp.local.", i)
 	if ptrOnly {
-		return []dns.RR{qPTR("_flood._tcp.local.", inst, 4500)}
+		return []dns.RR{ptrRR("_flood._tcp.local.", inst, 4500)}
 	}
 	return []dns.RR{
-		qPTR("_flood._tcp.local.", inst, 4500),
-		qSRV(inst, "evil.local.", 9, 120),
-		qTXT(inst, 4500, "n=1"),
-		qA("evil.local.", "10.0.0.99", 120, true),
+		ptrRR("_flood._tcp.local.", inst, 4500),
+		srvRR(inst, "evil.local.", 9, 120),
+		txtRR(inst, 4500, "n=1"),
+		aRR("evil.local.", "10.0.0.99", 120, true),
 	}
 }
 
 func testFlood(t *testing.T, n int, ptrOnly bool, src func(i int) netip.AddrPort) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{MaxCacheRecords: 4096})
+		e := newEnv(t, both, maxCache(4096))
 		r := e.browse(mdns.BrowseQuery{Type: "_flood._tcp"})
-		e.respond(legitSrc, legitRecords()...)
+		respond(t, e.link, legitSrc, legitRecords()...)
 		mdnstest.Advance(time.Second)
-		if got := qKinds(r.events()); len(got) != 1 || got[0] != "add Legit" {
+		if got := kinds(r.events()); len(got) != 1 || got[0] != "add Legit" {
 			t.Fatalf("before the flood: %v", got)
 		}
 		// 17,500 packets a second, as measured on the LAN.
 		for i := range n {
-			e.respond(src(i), spoofed(i, ptrOnly)...)
+			respond(t, e.link, src(i), spoofed(i, ptrOnly)...)
 			if i%35 == 34 {
 				time.Sleep(2 * time.Millisecond)
 			}
@@ -93,12 +93,12 @@ func floodN() int {
 
 // One host floods from its own address: it churns through its own share.
 func TestFloodOneSourceCannotFlushLegit(t *testing.T) {
-	testFlood(t, floodN(), false, func(int) netip.AddrPort { return qPeer4 })
+	testFlood(t, floodN(), false, func(int) netip.AddrPort { return peer4 })
 }
 
 // The same with PTR records alone (instances that never resolve).
 func TestFloodOfPTRsCannotFlushLegit(t *testing.T) {
-	testFlood(t, floodN()/2, true, func(int) netip.AddrPort { return qPeer4 })
+	testFlood(t, floodN()/2, true, func(int) netip.AddrPort { return peer4 })
 }
 
 // A flood from ever new link-local addresses: no source ever holds more
@@ -117,13 +117,13 @@ func TestFloodFromManyAddressesCannotFlushLegit(t *testing.T) {
 // 20–120 ms instead of at 31 s.
 func TestCacheReasksWhatABrowseLost(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{MaxCacheRecords: 64})
+		e := newEnv(t, both, maxCache(64))
 		e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
 		var ptrs []dns.RR
 		for i := range 40 {
-			ptrs = append(ptrs, qPTR("_http._tcp.local.", fmt.Sprintf("I%d._http._tcp.local.", i), 4500))
+			ptrs = append(ptrs, ptrRR("_http._tcp.local.", fmt.Sprintf("I%d._http._tcp.local.", i), 4500))
 		}
-		e.respond(legitSrc, ptrs...)
+		respond(t, e.link, legitSrc, ptrs...)
 		mdnstest.Advance(20*time.Second - time.Since(e.start))
 		before := len(e.asking("_http._tcp.local.", dns.TypePTR))
 		// PTR queries went out at about 0.1, 1.1, 3.1, 7.1 and 15.1 s;
@@ -131,9 +131,9 @@ func TestCacheReasksWhatABrowseLost(t *testing.T) {
 		at := time.Since(e.start)
 		var flood []dns.RR
 		for i := range 60 {
-			flood = append(flood, qA(fmt.Sprintf("x%d.local.", i), "10.0.0.77", 120, false))
+			flood = append(flood, aRR(fmt.Sprintf("x%d.local.", i), "10.0.0.77", 120, false))
 		}
-		e.respond(qOther4, flood...)
+		respond(t, e.link, other4, flood...)
 		if e.c.Stats().CacheEvictions == 0 {
 			t.Fatal("nothing evicted")
 		}

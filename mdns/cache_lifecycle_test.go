@@ -16,19 +16,19 @@ import (
 // RFC 6762 §10.1: a goodbye (TTL 0) removes the record one second later.
 func TestCacheGoodbyeRemovesAfterOneSecond(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
+		e := newEnv(t, both)
 		r := e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
-		e.respond(qPeer4, qService("A", 80, 4500)...)
+		respond(t, e.link, peer4, serviceRRs("A", 80, 4500)...)
 		mdnstest.Advance(3 * time.Second)
 		bye := time.Since(e.start)
-		e.respond(qPeer4, qPTR("_http._tcp.local.", "A._http._tcp.local.", 0))
-		mdnstest.Advance(999 * qms)
-		if got := qKinds(r.events()); len(got) != 1 {
+		respond(t, e.link, peer4, ptrRR("_http._tcp.local.", "A._http._tcp.local.", 0))
+		mdnstest.Advance(999 * ms)
+		if got := kinds(r.events()); len(got) != 1 {
 			t.Fatalf("events before the goodbye's second is up: %v", got)
 		}
-		mdnstest.Advance(qms)
+		mdnstest.Advance(ms)
 		evs := r.events()
-		if got := qKinds(evs); len(got) != 2 || got[1] != "remove A" {
+		if got := kinds(evs); len(got) != 2 || got[1] != "remove A" {
 			t.Fatalf("events %v, want add then remove", got)
 		}
 		if d := evs[1].at - bye; d != time.Second {
@@ -45,14 +45,14 @@ func TestCacheGoodbyeRemovesAfterOneSecond(t *testing.T) {
 // answers; the refresh lists no known answer below half its TTL.
 func TestCacheRefreshPointsAndExpiry(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
+		e := newEnv(t, both)
 		r := e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
 		mdnstest.Advance(time.Second)
 		// PTR lives long; SRV, TXT and A for 100 s.
-		rrs := qService("A", 80, 100)
-		rrs[0] = qPTR("_http._tcp.local.", "A._http._tcp.local.", 4500)
+		rrs := serviceRRs("A", 80, 100)
+		rrs[0] = ptrRR("_http._tcp.local.", "A._http._tcp.local.", 4500)
 		at := time.Since(e.start)
-		e.respond(qPeer4, rrs...)
+		respond(t, e.link, peer4, rrs...)
 		mdnstest.Advance(101 * time.Second)
 
 		srvQs := e.asking("A._http._tcp.local.", dns.TypeSRV)
@@ -78,7 +78,7 @@ func TestCacheRefreshPointsAndExpiry(t *testing.T) {
 			t.Errorf("%d A refresh queries, want 4", n)
 		}
 		evs := r.events()
-		if got := qKinds(evs); len(got) != 2 || got[1] != "remove A" {
+		if got := kinds(evs); len(got) != 2 || got[1] != "remove A" {
 			t.Fatalf("events %v, want add, remove", got)
 		}
 		if d := evs[1].at - at; d != 100*time.Second {
@@ -94,14 +94,14 @@ func TestCacheRefreshPointsAndExpiry(t *testing.T) {
 // A refresh that is answered keeps the record: no remove.
 func TestCacheRefreshAnsweredKeepsRecord(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
+		e := newEnv(t, both)
 		r := e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
-		e.respond(qPeer4, qService("A", 80, 100)...)
+		respond(t, e.link, peer4, serviceRRs("A", 80, 100)...)
 		for range 5 {
 			mdnstest.Advance(83 * time.Second)
-			e.respond(qPeer4, qService("A", 80, 100)...)
+			respond(t, e.link, peer4, serviceRRs("A", 80, 100)...)
 		}
-		if got := qKinds(r.events()); len(got) != 1 {
+		if got := kinds(r.events()); len(got) != 1 {
 			t.Errorf("events %v, want a single add", got)
 		}
 		// Nothing watches the records once the browse stops: no refresh.
@@ -117,13 +117,13 @@ func TestCacheRefreshAnsweredKeepsRecord(t *testing.T) {
 // TTLs are clamped to 75 minutes.
 func TestCacheTTLClamped(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
-		e.respond(qPeer4, qService("A", 80, 7*24*3600)...)
+		e := newEnv(t, both)
+		respond(t, e.link, peer4, serviceRRs("A", 80, 7*24*3600)...)
 		at := time.Since(e.start)
 		r := e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
 		mdnstest.Advance(2 * time.Hour)
 		evs := r.events()
-		if got := qKinds(evs); len(got) != 2 {
+		if got := kinds(evs); len(got) != 2 {
 			t.Fatalf("events %v, want add, remove", got)
 		}
 		if d := evs[1].at - at; d != 75*time.Minute {
@@ -137,15 +137,15 @@ func TestCacheTTLClamped(t *testing.T) {
 // those received within the last second stay.
 func TestCacheFlushGrace(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
+		e := newEnv(t, both)
 		r := e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
-		rrs := qService("A", 80, 4500)
-		e.respond(qPeer4, rrs...) // web.local A 10.0.0.5, flush
+		rrs := serviceRRs("A", 80, 4500)
+		respond(t, e.link, peer4, rrs...) // web.local A 10.0.0.5, flush
 		t0 := time.Since(e.start)
-		mdnstest.Advance(500 * qms)
-		e.respond(qPeer4, qA("web.local.", "10.0.0.6", 120, true)) // same burst: both stay
-		mdnstest.Advance(2500 * qms)
-		e.respond(qPeer4, qA("web.local.", "10.0.0.7", 120, true)) // .5 and .6 go 1 s later
+		mdnstest.Advance(500 * ms)
+		respond(t, e.link, peer4, aRR("web.local.", "10.0.0.6", 120, true)) // same burst: both stay
+		mdnstest.Advance(2500 * ms)
+		respond(t, e.link, peer4, aRR("web.local.", "10.0.0.7", 120, true)) // .5 and .6 go 1 s later
 		mdnstest.Advance(2 * time.Second)
 
 		type step struct {
@@ -159,7 +159,7 @@ func TestCacheFlushGrace(t *testing.T) {
 		}
 		want := []step{
 			{0, "add", "[10.0.0.5]"},
-			{500 * qms, "update", "[10.0.0.5 10.0.0.6]"},
+			{500 * ms, "update", "[10.0.0.5 10.0.0.6]"},
 			{3 * time.Second, "update", "[10.0.0.5 10.0.0.6 10.0.0.7]"},
 			{4 * time.Second, "update", "[10.0.0.7]"},
 		}
@@ -167,7 +167,7 @@ func TestCacheFlushGrace(t *testing.T) {
 			t.Errorf("events\n got %v\nwant %v", got, want)
 		}
 		// A record without the bit adds to the set and flushes nothing.
-		e.respond(qPeer4, qA("web.local.", "10.0.0.8", 120, false))
+		respond(t, e.link, peer4, aRR("web.local.", "10.0.0.8", 120, false))
 		mdnstest.Advance(3 * time.Second)
 		evs := r.events()
 		if last := evs[len(evs)-1]; fmt.Sprint(last.Entry.Addrs) != "[10.0.0.7 10.0.0.8]" {
@@ -185,12 +185,12 @@ func TestCachePOOF(t *testing.T) {
 		m.Answer = ka
 		return m
 	}
-	ka := qPTR("_http._tcp.local.", "A._http._tcp.local.", 4500)
+	ka := ptrRR("_http._tcp.local.", "A._http._tcp.local.", 4500)
 	other6 := netip.MustParseAddrPort("[fe80::77]:5353")
 	for _, tc := range []struct {
 		name       string
 		second     *dns.Msg
-		asker      netip.AddrPort // of both queries; default qOther4
+		asker      netip.AddrPort // of both queries; default other4
 		reannounce bool
 		wantRemove bool
 	}{
@@ -205,29 +205,29 @@ func TestCachePOOF(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				e := newQEnv(t, mdns.Config{})
-				e.respond(qPeer4, qService("A", 80, 4500)...)
+				e := newEnv(t, both)
+				respond(t, e.link, peer4, serviceRRs("A", 80, 4500)...)
 				r := e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
 				mdnstest.Advance(5 * time.Second)
-				asker := cmp.Or(tc.asker, qOther4)
-				e.inject(asker, ptrQuery())
+				asker := cmp.Or(tc.asker, other4)
+				multicast(t, e.link, asker, ptrQuery())
 				mdnstest.Advance(time.Second)
 				second := time.Since(e.start)
-				e.inject(asker, tc.second)
+				multicast(t, e.link, asker, tc.second)
 				if tc.reannounce {
-					mdnstest.Advance(100 * qms)
-					e.respond(qPeer4, qService("A", 80, 4500)...)
+					mdnstest.Advance(100 * ms)
+					respond(t, e.link, peer4, serviceRRs("A", 80, 4500)...)
 				}
 				mdnstest.Advance(20 * time.Second)
 				evs := r.events()
 				if !tc.wantRemove {
 					if len(evs) != 1 {
-						t.Errorf("events %v, want only the add", qKinds(evs))
+						t.Errorf("events %v, want only the add", kinds(evs))
 					}
 					return
 				}
 				if len(evs) != 2 || evs[1].Kind != mdns.EventRemove {
-					t.Fatalf("events %v, want add, remove", qKinds(evs))
+					t.Fatalf("events %v, want add, remove", kinds(evs))
 				}
 				if d := evs[1].at - second; d != 10*time.Second {
 					t.Errorf("flushed %v after the second query, want 10s", d)
@@ -242,7 +242,7 @@ func TestCachePOOF(t *testing.T) {
 // would expire first. Records heard later still get in.
 func TestCacheBounds(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
+		e := newEnv(t, both)
 		const n = 100000
 		const perPacket = 300
 		for i := 0; i < n; i += perPacket {
@@ -251,9 +251,9 @@ func TestCacheBounds(t *testing.T) {
 			m.Compress = true
 			for j := i; j < i+perPacket && j < n; j++ {
 				a := netip.AddrFrom4([4]byte{10, 1, byte(j >> 8), byte(j)})
-				m.Answer = append(m.Answer, qA(fmt.Sprintf("f%d.local.", j), a.String(), 120, false))
+				m.Answer = append(m.Answer, aRR(fmt.Sprintf("f%d.local.", j), a.String(), 120, false))
 			}
-			e.inject(qPeer4, m)
+			multicast(t, e.link, peer4, m)
 		}
 		if got, want := e.c.Stats().CacheEvictions, uint64(n-16384); got != want {
 			t.Errorf("%d evictions after %d records, want %d (cache full at 16384)", got, n, want)

@@ -15,7 +15,9 @@ import (
 // goodbyes, and zeros once the Conn is closed.
 func TestCacheSize(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		_, c1, c2 := twoHosts(t)
+		link := newLink(t)
+		_, c1 := addHost(t, link, "h1", both)
+		_, c2 := addHost(t, link, "h2", both)
 		if n, bound := c2.CacheSize(); n != 0 || bound != 16384 {
 			t.Fatalf("fresh cache: %d records, bound %d; want 0 and 16384", n, bound)
 		}

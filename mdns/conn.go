@@ -54,13 +54,13 @@ type Conn struct {
 	echo    echoFilter
 	resp    *responder
 	qr      *querier
-	// pacers spread bursts of multicast (pace.go); sentWaiters run once
+	// pacers spread bursts of multicast (conn_pace.go); sentWaiters run once
 	// they are empty.
 	pacers      map[famKey]*pacer
 	sentWaiters []func()
 
 	// joinWarned are the interfaces and families whose failed join was
-	// reported (interfaces_select.go).
+	// reported (iface_select.go).
 	joinWarned map[famKey]bool
 }
 
@@ -453,7 +453,7 @@ func (c *Conn) groupAddr(v6 bool) netip.AddrPort {
 }
 
 // multicast sends m on one interface and family, split to fit the MTU,
-// a large burst spread over time (pace.go).
+// a large burst spread over time (conn_pace.go).
 func (c *Conn) multicast(ifi *ifaceState, v6 bool, m *outMsg) {
 	c.multicastPaced(ifi.Index, v6, pack(m, ifi.limit(v6)))
 }

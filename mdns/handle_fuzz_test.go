@@ -155,13 +155,6 @@ func (e *fuzzEngine) reset(t *testing.T) {
 func handleSeeds(tb testing.TB) [][]byte {
 	tb.Helper()
 	const inst = `My\ Service._http._tcp.local.`
-	pack := func(m *dns.Msg) []byte {
-		b, err := m.Pack()
-		if err != nil {
-			tb.Fatal(err)
-		}
-		return b
-	}
 	query := func(name string, typ uint16, qu bool) *dns.Msg {
 		m := new(dns.Msg)
 		m.SetQuestion(name, typ)
@@ -179,9 +172,9 @@ func handleSeeds(tb testing.TB) [][]byte {
 	tc := query("_http._tcp.local.", dns.TypePTR, false)
 	tc.Truncated = true
 	seeds := [][]byte{
-		pack(query(inst, dns.TypeSRV, false)),
-		pack(query("_http._tcp.local.", dns.TypePTR, true)),
-		pack(probe), pack(conflict), pack(tc),
+		packed(tb, query(inst, dns.TypeSRV, false)),
+		packed(tb, query("_http._tcp.local.", dns.TypePTR, true)),
+		packed(tb, probe), packed(tb, conflict), packed(tb, tc),
 		{0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12, 0, 1, 0, 1},
 	}
 	files, err := filepath.Glob("../testdata/captures/mdns/*.bin")

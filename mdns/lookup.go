@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"slices"
 	"strings"
 	"time"
 
@@ -97,20 +96,6 @@ func (c *Conn) runComplete(ctx context.Context, b *browser, grace time.Duration)
 	return got, false, err
 }
 
-// hostHas reports whether the cache holds a record of type typ (A or
-// AAAA) for host on some interface, or an NSEC from the host that says
-// it has none (RFC 6762 §6.1).
-func (q *querier) hostHas(host string, typ uint16) bool {
-	found := false
-	q.all(host, typ, func(*cacheEntry) { found = true })
-	q.all(host, dns.TypeNSEC, func(e *cacheEntry) {
-		if n, ok := e.rr.(*dns.NSEC); ok && canonical(n.NextDomain) == host && !slices.Contains(n.TypeBitMap, typ) {
-			found = true
-		}
-	})
-	return found
-}
-
 // LookupAddr returns the host names an address maps to through its
 // reverse-mapping PTR record ("5.0.0.10.in-addr.arpa." for 10.0.0.5,
 // RFC 6762 §4), such as "h1.local", without the trailing dot. An IPv6
@@ -140,33 +125,4 @@ func (c *Conn) LookupAddr(ctx context.Context, addr netip.Addr) ([]string, error
 		return nil, fmt.Errorf("mdns: lookup %v: %w: %w", addr, ErrNotFound, err)
 	}
 	return nil, err
-}
-
-// settleAddr reports the names the reverse-mapping name points at, from
-// the cache, and asks for them while there are none.
-func (b *browser) settleAddr() {
-	if !b.hostDirty {
-		return
-	}
-	b.hostDirty = false
-	var names []string
-	b.q.all(b.host, dns.TypePTR, func(e *cacheEntry) {
-		if b.addrZone != "" && e.ifName != b.addrZone {
-			return
-		}
-		if p, ok := e.rr.(*dns.PTR); ok {
-			if n := strings.TrimSuffix(p.Ptr, "."); !slices.Contains(names, n) {
-				names = append(names, n)
-			}
-		}
-	})
-	slices.Sort(names)
-	want := make(map[askKey]string)
-	if len(names) == 0 {
-		want[everywhere(b.host, dns.TypePTR)] = b.hostName
-	}
-	b.setAsking(&b.hostAsking, want)
-	if len(names) > 0 {
-		b.out.push(b.host, event{kind: EventAdd, names: names})
-	}
 }

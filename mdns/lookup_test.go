@@ -12,7 +12,6 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/mdnskit/mdnskit/mdns"
-	"github.com/mdnskit/mdnskit/mdns/mdnstest"
 )
 
 type lookupResult struct {
@@ -32,42 +31,38 @@ func lookupAsync(c *mdns.Conn, ctx context.Context, host string) <-chan lookupRe
 	return ch
 }
 
-func qNSEC(name string, ttl uint32, types ...uint16) dns.RR {
-	return &dns.NSEC{Hdr: qHdr(name, dns.TypeNSEC, ttl, true), NextDomain: name, TypeBitMap: types}
-}
-
 // issue 14: LookupHost waits for the other address type when a responder
 // sends A and AAAA separately (Avahi: each over its own family), returns
 // at once when the host's NSEC denies the missing type (RFC 6762 §6.1),
 // and after 1.25 s with what it has when nothing else comes.
 func TestLookupHostBothFamilies(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
+		e := newEnv(t, both)
 		ctx, cancel := contextWithTimeout(time.Minute)
 		defer cancel()
 
 		ch := lookupAsync(e.c, ctx, "split.local")
-		time.Sleep(150 * qms)
-		e.respond(qPeer4, qA("split.local.", "10.0.0.5", 120, true))
-		time.Sleep(80 * qms)
-		e.respond(qPeer6, qAAAA("split.local.", "fd00::5", 120))
+		time.Sleep(150 * ms)
+		respond(t, e.link, peer4, aRR("split.local.", "10.0.0.5", 120, true))
+		time.Sleep(80 * ms)
+		respond(t, e.link, peer6, aaaaRR("split.local.", "fd00::5", 120))
 		r := <-ch
 		want := []netip.Addr{netip.MustParseAddr("10.0.0.5"), netip.MustParseAddr("fd00::5")}
-		if r.err != nil || !slices.Equal(r.addrs, want) || r.after != 230*qms {
+		if r.err != nil || !slices.Equal(r.addrs, want) || r.after != 230*ms {
 			t.Errorf("A then AAAA 80 ms later: %v, %v after %v; want %v after 230ms", r.addrs, r.err, r.after, want)
 		}
 
 		ch = lookupAsync(e.c, ctx, "v4only")
-		time.Sleep(150 * qms)
-		e.respond(qPeer4, qA("v4only.local.", "10.0.0.6", 120, true), qNSEC("v4only.local.", 120, dns.TypeA))
-		if r := <-ch; r.err != nil || len(r.addrs) != 1 || r.after != 150*qms {
+		time.Sleep(150 * ms)
+		respond(t, e.link, peer4, aRR("v4only.local.", "10.0.0.6", 120, true), nsecRR("v4only.local.", 120, dns.TypeA))
+		if r := <-ch; r.err != nil || len(r.addrs) != 1 || r.after != 150*ms {
 			t.Errorf("A with an NSEC denying AAAA: %v, %v after %v; want at once", r.addrs, r.err, r.after)
 		}
 
 		ch = lookupAsync(e.c, ctx, "quiet.local")
-		time.Sleep(150 * qms)
-		e.respond(qPeer4, qA("quiet.local.", "10.0.0.7", 120, true))
-		if r := <-ch; r.err != nil || len(r.addrs) != 1 || r.after != 1400*qms {
+		time.Sleep(150 * ms)
+		respond(t, e.link, peer4, aRR("quiet.local.", "10.0.0.7", 120, true))
+		if r := <-ch; r.err != nil || len(r.addrs) != 1 || r.after != 1400*ms {
 			t.Errorf("A alone: %v, %v after %v; want it 1.25 s after it came", r.addrs, r.err, r.after)
 		}
 
@@ -88,7 +83,7 @@ func TestLookupHostBothFamilies(t *testing.T) {
 // returns the name; a zone limits it to that interface.
 func TestLookupAddr(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
+		e := newEnv(t, both)
 		ctx, cancel := contextWithTimeout(5 * time.Second)
 		defer cancel()
 		type res struct {
@@ -100,17 +95,17 @@ func TestLookupAddr(t *testing.T) {
 			n, err := e.c.LookupAddr(ctx, netip.MustParseAddr("10.0.0.5"))
 			ch <- res{n, err}
 		}()
-		time.Sleep(150 * qms)
+		time.Sleep(150 * ms)
 		if n := len(e.asking("5.0.0.10.in-addr.arpa.", dns.TypePTR)); n != 1 {
 			t.Errorf("%d PTR queries for the reverse name, want 1", n)
 		}
-		e.respond(qPeer4, qPTR("5.0.0.10.in-addr.arpa.", "web.local.", 120))
+		respond(t, e.link, peer4, ptrRR("5.0.0.10.in-addr.arpa.", "web.local.", 120))
 		if r := <-ch; r.err != nil || !slices.Equal(r.names, []string{"web.local"}) {
 			t.Errorf("LookupAddr(10.0.0.5) = %v, %v", r.names, r.err)
 		}
 
 		rev6 := "5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.e.f.ip6.arpa."
-		e.respond(qPeer6, qPTR(rev6, "web.local.", 120))
+		respond(t, e.link, peer6, ptrRR(rev6, "web.local.", 120))
 		if n, err := e.c.LookupAddr(ctx, netip.MustParseAddr("fe80::5%eth0")); err != nil || !slices.Equal(n, []string{"web.local"}) {
 			t.Errorf("LookupAddr(fe80::5%%eth0) = %v, %v", n, err)
 		}
@@ -129,12 +124,10 @@ func TestLookupAddr(t *testing.T) {
 // another host of the link get h1's name and both its addresses at once.
 func TestLookupOurHost(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		link := mdnstest.NewLink(mdnstest.LinkConfig{})
-		defer link.Close()
-		h1, h2 := link.AddHost("h1"), link.AddHost("h2")
-		pub := listen(t, h1, both)
+		link := newLink(t)
+		h1, pub := addHost(t, link, "h1", both)
 		register(t, pub, svc("Web"))
-		c := listen(t, h2, both)
+		_, c := addHost(t, link, "h2", both)
 		ctx, cancel := contextWithTimeout(5 * time.Second)
 		defer cancel()
 		names, err := c.LookupAddr(ctx, h1.Addrs("eth0")[0])
@@ -143,7 +136,7 @@ func TestLookupOurHost(t *testing.T) {
 		}
 		start := time.Now()
 		addrs, err := c.LookupHost(ctx, "h1.local")
-		if err != nil || len(addrs) != 3 || time.Since(start) > 200*qms {
+		if err != nil || len(addrs) != 3 || time.Since(start) > 200*ms {
 			t.Errorf("LookupHost(h1) = %v, %v after %v; want 3 addresses within a query's delay", addrs, err, time.Since(start))
 		}
 	})
@@ -154,7 +147,7 @@ func TestLookupOurHost(t *testing.T) {
 // over one family does not make the entry.
 func TestResolveWaitsForBothFamilies(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
+		e := newEnv(t, both)
 		ctx, cancel := contextWithTimeout(time.Minute)
 		defer cancel()
 		type res struct {
@@ -168,14 +161,14 @@ func TestResolveWaitsForBothFamilies(t *testing.T) {
 			en, err := e.c.Resolve(ctx, "Web", "_http._tcp", "")
 			ch <- res{en, err, time.Since(start)}
 		}()
-		time.Sleep(150 * qms)
+		time.Sleep(150 * ms)
 		name := "Web._http._tcp.local."
-		e.respond(qPeer6, qSRV(name, "web.local.", 80, 120), qTXT(name, 4500, "v=1"), qAAAA("web.local.", "fd00::5", 120))
-		time.Sleep(60 * qms)
-		e.respond(qPeer4, qA("web.local.", "10.0.0.5", 120, true))
+		respond(t, e.link, peer6, srvRR(name, "web.local.", 80, 120), txtRR(name, 4500, "v=1"), aaaaRR("web.local.", "fd00::5", 120))
+		time.Sleep(60 * ms)
+		respond(t, e.link, peer4, aRR("web.local.", "10.0.0.5", 120, true))
 		r := <-ch
 		want := []netip.Addr{netip.MustParseAddr("10.0.0.5"), netip.MustParseAddr("fd00::5")}
-		if r.err != nil || !slices.Equal(r.e.Addrs, want) || r.after != 210*qms {
+		if r.err != nil || !slices.Equal(r.e.Addrs, want) || r.after != 210*ms {
 			t.Errorf("Resolve = %v, %v after %v; want %v after 210ms", r.e.Addrs, r.err, r.after, want)
 		}
 	})

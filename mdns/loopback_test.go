@@ -2,13 +2,11 @@ package mdns_test
 
 import (
 	"context"
-	"math/rand/v2"
 	"net/netip"
 	"testing"
 	"testing/synctest"
 	"time"
 
-	"github.com/mdnskit/mdnskit/mdns"
 	"github.com/mdnskit/mdnskit/mdns/mdnstest"
 )
 
@@ -19,15 +17,7 @@ func TestLoopbackFallback(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := mdnstest.NewHost(mdnstest.HostConfig{Name: "laptop"})
 		defer h.Close()
-		open := func(seed uint64) *mdns.Conn {
-			c, err := mdns.Listen(mdns.Config{Network: h, Rand: rand.New(rand.NewPCG(seed, 1))})
-			if err != nil {
-				t.Fatalf("Listen on a machine with only lo: %v", err)
-			}
-			t.Cleanup(func() { c.Close() })
-			return c
-		}
-		pub, browser := open(1), open(2)
+		pub, browser := listen(t, h, both, seeded(1, 1)), listen(t, h, both, seeded(2, 1))
 		if ifs := browser.Interfaces(); len(ifs) != 1 || !ifs[0].Loopback {
 			t.Fatalf("Interfaces() = %+v, want lo only", ifs)
 		}
@@ -39,8 +29,7 @@ func TestLoopbackFallback(t *testing.T) {
 			t.Fatalf("Resolve over loopback: %+v, %v", e, err)
 		}
 
-		link := mdnstest.NewLink(mdnstest.LinkConfig{})
-		defer link.Close()
+		link := newLink(t)
 		if _, err := h.AddInterface(link, mdnstest.InterfaceConfig{Name: "wlan0", Prefixes: []netip.Prefix{netip.MustParsePrefix("10.0.0.9/24")}}); err != nil {
 			t.Fatal(err)
 		}

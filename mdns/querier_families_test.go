@@ -25,17 +25,10 @@ func lists(m *dns.Msg, name string, typ uint16) bool {
 	})
 }
 
-// asks reports whether a query asks (name, typ).
-func asks(m *dns.Msg, name string, typ uint16) bool {
-	return slices.ContainsFunc(m.Question, func(q dns.Question) bool {
-		return q.Qtype == typ && dns.CanonicalName(q.Name) == dns.CanonicalName(name)
-	})
-}
-
 // queriesAfter returns h1's queries of one family sent after at that ask
 // (name, typ).
-func (e *qenv) queriesAfter(at time.Duration, v6 bool, name string, typ uint16) []qSent {
-	var out []qSent
+func (e *env) queriesAfter(at time.Duration, v6 bool, name string, typ uint16) []sentQuery {
+	var out []sentQuery
 	for _, s := range e.queries() {
 		if s.at >= at && s.v6 == v6 && asks(s.m, name, typ) {
 			out = append(out, s)
@@ -49,11 +42,11 @@ func (e *qenv) queriesAfter(at time.Duration, v6 bool, name string, typ uint16) 
 // answer — and with it the A records a responder sends only there.
 func TestKnownAnswersPerFamily(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
+		e := newEnv(t, both)
 		e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
-		mdnstest.Advance(500 * qms)
+		mdnstest.Advance(500 * ms)
 		heard6 := time.Since(e.start)
-		e.respond(qPeer6, qPTR("_http._tcp.local.", "A._http._tcp.local.", 4500))
+		respond(t, e.link, peer6, ptrRR("_http._tcp.local.", "A._http._tcp.local.", 4500))
 		mdnstest.Advance(4 * time.Second)
 		const ptr = "_http._tcp.local."
 		v6 := e.queriesAfter(heard6, true, ptr, dns.TypePTR)
@@ -72,7 +65,7 @@ func TestKnownAnswersPerFamily(t *testing.T) {
 			}
 		}
 		heard4 := time.Since(e.start)
-		e.respond(qPeer4, qPTR("_http._tcp.local.", "A._http._tcp.local.", 4500))
+		respond(t, e.link, peer4, ptrRR("_http._tcp.local.", "A._http._tcp.local.", 4500))
 		mdnstest.Advance(10 * time.Second)
 		v4 = e.queriesAfter(heard4, false, ptr, dns.TypePTR)
 		if len(v4) == 0 || !lists(v4[0].m, ptr, dns.TypePTR) {
@@ -85,10 +78,10 @@ func TestKnownAnswersPerFamily(t *testing.T) {
 // (publish-a-on-ipv6=no): the instance and the host's AAAA, no A.
 func avahiStyle6() []dns.RR {
 	return []dns.RR{
-		qPTR("_http._tcp.local.", "A._http._tcp.local.", 4500),
-		qSRV("A._http._tcp.local.", "web.local.", 80, 120),
-		qTXT("A._http._tcp.local.", 4500, "v=1"),
-		qAAAA("web.local.", "fe80::5", 120),
+		ptrRR("_http._tcp.local.", "A._http._tcp.local.", 4500),
+		srvRR("A._http._tcp.local.", "web.local.", 80, 120),
+		txtRR("A._http._tcp.local.", 4500, "v=1"),
+		aaaaRR("web.local.", "fe80::5", 120),
 	}
 }
 
@@ -97,12 +90,12 @@ func avahiStyle6() []dns.RR {
 // and the address, when it comes, is an update.
 func TestBrowseAsksMissingFamily(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
+		e := newEnv(t, both)
 		r := e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
 		mdnstest.Advance(time.Second)
 		heard := time.Since(e.start)
-		e.respond(qPeer6, avahiStyle6()...)
-		mdnstest.Advance(200 * qms)
+		respond(t, e.link, peer6, avahiStyle6()...)
+		mdnstest.Advance(200 * ms)
 		evs := r.events()
 		if len(evs) != 1 || evs[0].Kind != mdns.EventAdd || len(evs[0].Entry.Addrs) != 1 {
 			t.Fatalf("events %v, want one add with the IPv6 address", evs)
@@ -111,14 +104,14 @@ func TestBrowseAsksMissingFamily(t *testing.T) {
 		if len(a4) != 1 {
 			t.Fatalf("%d IPv4 queries for web.local/A within 200 ms, want 1", len(a4))
 		}
-		if d := a4[0].at - heard; d < 20*qms || d > 120*qms {
+		if d := a4[0].at - heard; d < 20*ms || d > 120*ms {
 			t.Errorf("A asked %v after the instance was heard, want 20–120 ms", d)
 		}
 		if a6 := e.queriesAfter(heard, true, "web.local.", dns.TypeA); len(a6) != 0 {
 			t.Errorf("A asked over IPv6 too: %d queries", len(a6))
 		}
 		answered := time.Since(e.start)
-		e.respond(qPeer4, qA("web.local.", "10.0.0.5", 120, true))
+		respond(t, e.link, peer4, aRR("web.local.", "10.0.0.5", 120, true))
 		mdnstest.Advance(10 * time.Second)
 		evs = r.events()
 		want := []netip.Addr{netip.MustParseAddr("10.0.0.5"), netip.MustParseAddr("fe80::5%eth0")}
@@ -145,15 +138,15 @@ func TestBrowseMissingFamilyBounded(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				e := newQEnv(t, mdns.Config{})
+				e := newEnv(t, both)
 				e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
 				mdnstest.Advance(time.Second)
 				heard := time.Since(e.start)
 				rrs := avahiStyle6()
 				if tc.nsec {
-					rrs = append(rrs, &dns.NSEC{Hdr: qHdr("web.local.", dns.TypeNSEC, 120, true), NextDomain: "web.local.", TypeBitMap: []uint16{dns.TypeAAAA}})
+					rrs = append(rrs, &dns.NSEC{Hdr: hdr("web.local.", dns.TypeNSEC, 120, true), NextDomain: "web.local.", TypeBitMap: []uint16{dns.TypeAAAA}})
 				}
-				e.respond(qPeer6, rrs...)
+				respond(t, e.link, peer6, rrs...)
 				mdnstest.Advance(time.Hour)
 				if n := len(e.queriesAfter(heard, false, "web.local.", dns.TypeA)); n != tc.want {
 					t.Errorf("%d IPv4 A queries in an hour, want %d", n, tc.want)
@@ -168,18 +161,18 @@ func TestBrowseMissingFamilyBounded(t *testing.T) {
 // refreshed on its own.
 func TestRefreshCombined(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
+		e := newEnv(t, both)
 		e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
 		mdnstest.Advance(time.Second)
 		heard := time.Since(e.start)
-		rrs := qService("A", 80, 120)
-		rrs[0] = qPTR("_http._tcp.local.", "A._http._tcp.local.", 4500)
+		rrs := serviceRRs("A", 80, 120)
+		rrs[0] = ptrRR("_http._tcp.local.", "A._http._tcp.local.", 4500)
 		rrs = append(rrs,
-			&dns.NSEC{Hdr: qHdr("A._http._tcp.local.", dns.TypeNSEC, 120, true), NextDomain: "A._http._tcp.local.", TypeBitMap: []uint16{dns.TypeTXT, dns.TypeSRV}},
-			&dns.NSEC{Hdr: qHdr("web.local.", dns.TypeNSEC, 120, true), NextDomain: "web.local.", TypeBitMap: []uint16{dns.TypeA}})
-		e.respond(qPeer4, rrs...)
+			&dns.NSEC{Hdr: hdr("A._http._tcp.local.", dns.TypeNSEC, 120, true), NextDomain: "A._http._tcp.local.", TypeBitMap: []uint16{dns.TypeTXT, dns.TypeSRV}},
+			&dns.NSEC{Hdr: hdr("web.local.", dns.TypeNSEC, 120, true), NextDomain: "web.local.", TypeBitMap: []uint16{dns.TypeA}})
+		respond(t, e.link, peer4, rrs...)
 		mdnstest.Advance(99 * time.Second)
-		var refreshes []qSent
+		var refreshes []sentQuery
 		for _, s := range e.queries() {
 			if s.at > heard+90*time.Second {
 				refreshes = append(refreshes, s)
@@ -211,28 +204,28 @@ func TestRefreshCombined(t *testing.T) {
 // among our known answers; the answer (reflected back) keeps it.
 func TestPOOFReconfirms(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
+		e := newEnv(t, both)
 		r := e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
-		e.respond(qPeer4, qService("A", 80, 4500)...)
+		respond(t, e.link, peer4, serviceRRs("A", 80, 4500)...)
 		mdnstest.Advance(5 * time.Second)
 		reflected := func() *dns.Msg {
 			m := new(dns.Msg)
 			m.Question = []dns.Question{{Name: "_http._tcp.local.", Qtype: dns.TypePTR, Qclass: dns.ClassINET}}
 			return m
 		}
-		e.inject(qOther4, reflected())
+		multicast(t, e.link, other4, reflected())
 		mdnstest.Advance(time.Second)
 		second := time.Since(e.start)
-		e.inject(qOther4, reflected())
-		mdnstest.Advance(200 * qms)
+		multicast(t, e.link, other4, reflected())
+		mdnstest.Advance(200 * ms)
 		ours := e.queriesAfter(second, false, "_http._tcp.local.", dns.TypePTR)
 		if len(ours) != 1 || lists(ours[0].m, "_http._tcp.local.", dns.TypePTR) {
 			t.Fatalf("want one reconfirming query without the PTR as known answer, got %v", ours)
 		}
-		e.respond(qPeer4, qService("A", 80, 4500)...)
+		respond(t, e.link, peer4, serviceRRs("A", 80, 4500)...)
 		mdnstest.Advance(20 * time.Second)
 		if evs := r.events(); len(evs) != 1 {
-			t.Errorf("events %v, want only the add: the answer reconfirmed the record", qKinds(evs))
+			t.Errorf("events %v, want only the add: the answer reconfirmed the record", kinds(evs))
 		}
 	})
 }
@@ -243,14 +236,14 @@ func TestPOOFReconfirms(t *testing.T) {
 // suppression (§7.3).
 func TestRelayQueriesIgnored(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
+		e := newEnv(t, both)
 		r := e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
 		relay := netip.MustParseAddrPort("10.0.0.253:5353")
 		// The reflector relays an instance whose host lives on another
 		// subnet.
-		rrs := qService("A", 80, 4500)
-		rrs[3] = qA("web.local.", "10.99.0.1", 4500, true)
-		e.respond(relay, rrs...)
+		rrs := serviceRRs("A", 80, 4500)
+		rrs[3] = aRR("web.local.", "10.99.0.1", 4500, true)
+		respond(t, e.link, relay, rrs...)
 		mdnstest.Advance(time.Second)
 		ptrQuery := func() *dns.Msg {
 			m := new(dns.Msg)
@@ -258,12 +251,12 @@ func TestRelayQueriesIgnored(t *testing.T) {
 			return m
 		}
 		for range 6 {
-			e.inject(relay, ptrQuery())
+			multicast(t, e.link, relay, ptrQuery())
 			mdnstest.Advance(2 * time.Second)
 		}
 		mdnstest.Advance(20 * time.Second)
 		if evs := r.events(); len(evs) != 1 {
-			t.Errorf("events %v, want only the add: a relay's unanswered queries are no failure", qKinds(evs))
+			t.Errorf("events %v, want only the add: a relay's unanswered queries are no failure", kinds(evs))
 		}
 	})
 }

@@ -17,17 +17,14 @@ import (
 // record POOF condemned is asked for three times before it goes.
 
 // askedOn returns when h1 asked for (name, typ) over IPv4 and over IPv6.
-func askedOn(e *qenv, name string, typ uint16) (v4, v6 []time.Duration) {
+func askedOn(e *env, name string, typ uint16) (v4, v6 []time.Duration) {
 	for _, s := range e.queries() {
-		for _, q := range s.m.Question {
-			if dns.CanonicalName(q.Name) == dns.CanonicalName(name) && q.Qtype == typ {
-				if s.v6 {
-					v6 = append(v6, s.at)
-				} else {
-					v4 = append(v4, s.at)
-				}
-				break
-			}
+		switch {
+		case !asks(s.m, name, typ):
+		case s.v6:
+			v6 = append(v6, s.at)
+		default:
+			v4 = append(v4, s.at)
 		}
 	}
 	return v4, v6
@@ -38,11 +35,11 @@ func askedOn(e *qenv, name string, typ uint16) (v4, v6 []time.Duration) {
 // over both (a second path through a link that loses packets).
 func TestCacheRefreshUnansweredAsksBothFamilies(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
+		e := newEnv(t, both)
 		r := e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
 		mdnstest.Advance(time.Second)
 		at := time.Since(e.start)
-		e.respond(qPeer4, qService("A", 80, 100)...) // heard over IPv4
+		respond(t, e.link, peer4, serviceRRs("A", 80, 100)...) // heard over IPv4
 		mdnstest.Advance(99 * time.Second)
 		v4, v6 := askedOn(e, "A._http._tcp.local.", dns.TypeSRV)
 		if len(v4) != 4 || len(v6) != 3 {
@@ -57,7 +54,7 @@ func TestCacheRefreshUnansweredAsksBothFamilies(t *testing.T) {
 			t.Errorf("first refresh at %v, want 80–82 s", d)
 		}
 		if len(r.events()) != 1 {
-			t.Errorf("events %v, want the add only", qKinds(r.events()))
+			t.Errorf("events %v, want the add only", kinds(r.events()))
 		}
 	})
 }
@@ -65,12 +62,12 @@ func TestCacheRefreshUnansweredAsksBothFamilies(t *testing.T) {
 // An answered refresh asks nothing more, over either family.
 func TestCacheRefreshAnsweredAsksOneFamily(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
+		e := newEnv(t, both)
 		e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
 		mdnstest.Advance(time.Second)
-		e.respond(qPeer4, qService("A", 80, 100)...)
+		respond(t, e.link, peer4, serviceRRs("A", 80, 100)...)
 		mdnstest.Advance(83 * time.Second) // past the 80 % refresh
-		e.respond(qPeer4, qService("A", 80, 100)...)
+		respond(t, e.link, peer4, serviceRRs("A", 80, 100)...)
 		mdnstest.Advance(10 * time.Second)
 		if v4, v6 := askedOn(e, "A._http._tcp.local.", dns.TypeSRV); len(v4) != 1 || len(v6) != 0 {
 			t.Errorf("SRV refreshes at %v over IPv4 and %v over IPv6, want one over IPv4", v4, v6)
@@ -90,18 +87,18 @@ func TestCachePOOFReconfirmsThreeTimes(t *testing.T) {
 	}
 	for _, answered := range []bool{false, true} {
 		synctest.Test(t, func(t *testing.T) {
-			e := newQEnv(t, mdns.Config{})
-			e.respond(qPeer4, qService("A", 80, 4500)...)
+			e := newEnv(t, both)
+			respond(t, e.link, peer4, serviceRRs("A", 80, 4500)...)
 			r := e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
 			mdnstest.Advance(5 * time.Second)
 			before, _ := askedOn(e, "_http._tcp.local.", dns.TypePTR)
-			e.inject(qOther4, ptrQuery())
+			multicast(t, e.link, other4, ptrQuery())
 			mdnstest.Advance(time.Second)
 			second := time.Since(e.start)
-			e.inject(qOther4, ptrQuery())
+			multicast(t, e.link, other4, ptrQuery())
 			mdnstest.Advance(7 * time.Second)
 			if answered {
-				e.respond(qPeer4, qService("A", 80, 4500)...)
+				respond(t, e.link, peer4, serviceRRs("A", 80, 4500)...)
 			}
 			mdnstest.Advance(13 * time.Second)
 			// The browse's own PTR queries (at 1 and 9 s here) go on too.
@@ -123,9 +120,9 @@ func TestCachePOOFReconfirmsThreeTimes(t *testing.T) {
 			evs := r.events()
 			switch {
 			case answered && len(evs) != 1:
-				t.Errorf("answered: events %v, want the add only", qKinds(evs))
+				t.Errorf("answered: events %v, want the add only", kinds(evs))
 			case !answered && (len(evs) != 2 || evs[1].Kind != mdns.EventRemove || evs[1].at-second != 10*time.Second):
-				t.Errorf("unanswered: events %v, want a remove 10 s after the second query", qKinds(evs))
+				t.Errorf("unanswered: events %v, want a remove 10 s after the second query", kinds(evs))
 			}
 		})
 	}
@@ -154,27 +151,27 @@ func TestCacheStaleInstanceReconfirmed(t *testing.T) {
 	}{{name: "crashed"}, {name: "answers", answer: true}, {name: "goodbye", goodbye: true}, {name: "poof", poof: true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				e := newQEnv(t, mdns.Config{})
+				e := newEnv(t, both)
 				r := e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
 				mdnstest.Advance(time.Second)
-				rrs := qService("A", 80, 4500)
-				rrs[1] = qSRV("A._http._tcp.local.", "web.local.", 80, 100) // SRV lives 100 s
+				rrs := serviceRRs("A", 80, 4500)
+				rrs[1] = srvRR("A._http._tcp.local.", "web.local.", 80, 100) // SRV lives 100 s
 				at := time.Since(e.start)
-				e.respond(qPeer4, rrs...)
+				respond(t, e.link, peer4, rrs...)
 				var gone time.Duration // when the goodbye took effect
 				if tc.goodbye {
 					mdnstest.Advance(10 * time.Second)
-					bye := qService("A", 80, 0)
-					e.respond(qPeer4, bye[:3]...)
+					bye := serviceRRs("A", 80, 0)
+					respond(t, e.link, peer4, bye[:3]...)
 					gone = time.Since(e.start) + time.Second
 				}
 				if tc.poof {
 					// Another browser's refreshes at 80 and 85 % of the
 					// SRV's TTL: POOF flushes it 10 s after the second.
 					mdnstest.Advance(80*time.Second - (time.Since(e.start) - at))
-					e.inject(qOther4, srvQuery)
+					multicast(t, e.link, other4, srvQuery)
 					mdnstest.Advance(5 * time.Second)
-					e.inject(qOther4, srvQuery)
+					multicast(t, e.link, other4, srvQuery)
 				}
 				mdnstest.Advance(100*time.Second - (time.Since(e.start) - at))
 				expired := time.Since(e.start)
@@ -186,7 +183,7 @@ func TestCacheStaleInstanceReconfirmed(t *testing.T) {
 				}
 				if tc.answer {
 					mdnstest.Advance(4 * time.Second)
-					e.respond(qPeer4, qPTR("_http._tcp.local.", "A._http._tcp.local.", 4500), qTXT("A._http._tcp.local.", 4500, "v=1"))
+					respond(t, e.link, peer4, ptrRR("_http._tcp.local.", "A._http._tcp.local.", 4500), txtRR("A._http._tcp.local.", 4500, "v=1"))
 				}
 				mdnstest.Advance(20 * time.Second)
 				n, _ := e.c.CacheSize()
@@ -221,7 +218,7 @@ func TestCacheStaleInstanceReconfirmed(t *testing.T) {
 					}
 				}
 				if evs := r.events(); len(evs) != 2 || evs[1].Kind != mdns.EventRemove {
-					t.Errorf("events %v, want add, remove", qKinds(evs))
+					t.Errorf("events %v, want add, remove", kinds(evs))
 				}
 			})
 		})

@@ -85,7 +85,7 @@ func (sl *slot) limited() bool {
 type refreshReq struct {
 	name string
 	due  time.Time
-	// reconfirm: POOF condemned the record (cache_poof.go); §7.3 must not
+	// reconfirm: POOF condemned the record (querier_poof.go); §7.3 must not
 	// suppress this query, whose point is that another host's question
 	// went unanswered.
 	reconfirm bool

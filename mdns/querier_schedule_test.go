@@ -18,13 +18,13 @@ import (
 // port 5353 is shared: a unicast reply may reach another socket).
 func TestQuerierSchedule(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
+		e := newEnv(t, both)
 		r := e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
 		mdnstest.Advance(5 * time.Hour)
 		r.stop()
 
 		for _, v6 := range []bool{false, true} {
-			var got []qSent
+			var got []sentQuery
 			for _, s := range e.queries() {
 				if s.v6 == v6 {
 					got = append(got, s)
@@ -34,7 +34,7 @@ func TestQuerierSchedule(t *testing.T) {
 				t.Fatalf("v6=%v: %d queries in 5 h, want at least 16", v6, len(got))
 			}
 			first := got[0].at
-			if first < 20*qms || first > 120*qms {
+			if first < 20*ms || first > 120*ms {
 				t.Errorf("v6=%v: first query at %v, want 20–120 ms", v6, first)
 			}
 			want := time.Second
@@ -65,12 +65,12 @@ func TestQuerierSchedule(t *testing.T) {
 // Several browses started together share their queries.
 func TestQuerierQuestionsShareMessages(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
+		e := newEnv(t, both)
 		e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
 		e.browse(mdns.BrowseQuery{Type: "_ipp._tcp"})
 		mdnstest.Advance(10 * time.Second)
 		qs := e.queries()
-		var v4 []qSent
+		var v4 []sentQuery
 		for _, s := range qs {
 			if !s.v6 {
 				v4 = append(v4, s)
@@ -91,12 +91,12 @@ func TestQuerierQuestionsShareMessages(t *testing.T) {
 // than restarting it, and learns at once what the cache holds.
 func TestQuerierSharedQuestion(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
+		e := newEnv(t, both)
 		r1 := e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
 		mdnstest.Advance(2 * time.Second)
-		e.respond(qPeer4, qService("A", 80, 4500)...)
+		respond(t, e.link, peer4, serviceRRs("A", 80, 4500)...)
 		r2 := e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
-		if got := qKinds(r2.events()); len(got) != 1 || got[0] != "add A" {
+		if got := kinds(r2.events()); len(got) != 1 || got[0] != "add A" {
 			t.Errorf("second browse got %v at once, want [add A]", got)
 		}
 		mdnstest.Advance(4 * time.Second)
@@ -118,21 +118,21 @@ func TestQuerierSharedQuestion(t *testing.T) {
 // in the first only.
 func TestQuerierKnownAnswersSplit(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
+		e := newEnv(t, both)
 		// 5 instances with a 10 s TTL that will be below half when we ask.
 		for i := range 5 {
-			e.respond(qPeer4, qService(fmt.Sprintf("short-%d", i), 80, 10)...)
+			respond(t, e.link, peer4, serviceRRs(fmt.Sprintf("short-%d", i), 80, 10)...)
 		}
 		mdnstest.Advance(6 * time.Second)
 		long := strings.Repeat("x", 50)
 		for i := range 60 {
-			e.respond(qPeer4, qService(fmt.Sprintf("%s-%02d", long, i), 80, 4500)...)
+			respond(t, e.link, peer4, serviceRRs(fmt.Sprintf("%s-%02d", long, i), 80, 4500)...)
 		}
 		mdnstest.Advance(time.Second)
 		e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
-		mdnstest.Advance(200 * qms)
+		mdnstest.Advance(200 * ms)
 
-		var first []qSent
+		var first []sentQuery
 		for _, s := range e.queries() {
 			if !s.v6 {
 				first = append(first, s)
@@ -181,10 +181,10 @@ func TestQuerierKnownAnswersSplit(t *testing.T) {
 // had sent it; one listing a record we do not know does not.
 func TestQuerierDuplicateQuestionSuppression(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newQEnv(t, mdns.Config{})
-		e.respond(qPeer4, qService("A", 80, 4500)...)
+		e := newEnv(t, both)
+		respond(t, e.link, peer4, serviceRRs("A", 80, 4500)...)
 		e.browse(mdns.BrowseQuery{Type: "_http._tcp"})
-		mdnstest.Advance(200 * qms)
+		mdnstest.Advance(200 * ms)
 		qs := e.asking("_http._tcp.local.", dns.TypePTR)
 		if len(qs) != 1 {
 			t.Fatalf("%d first queries", len(qs))
@@ -194,15 +194,15 @@ func TestQuerierDuplicateQuestionSuppression(t *testing.T) {
 			m := new(dns.Msg)
 			m.Question = []dns.Question{{Name: "_http._tcp.local.", Qtype: dns.TypePTR, Qclass: dns.ClassINET}}
 			m.Answer = ka
-			e.inject(qOther4, m)
+			multicast(t, e.link, other4, m)
 		}
 		// Ours is due at t0+1 s; the other host asks at t0+0.5 s with a
 		// known answer we also hold.
-		mdnstest.Advance(t0 + 500*qms - time.Since(e.start))
-		ask(qPTR("_http._tcp.local.", "A._http._tcp.local.", 4500))
+		mdnstest.Advance(t0 + 500*ms - time.Since(e.start))
+		ask(ptrRR("_http._tcp.local.", "A._http._tcp.local.", 4500))
 		// Due at t0+3 s; asked at t0+2.5 s listing a record we lack.
 		mdnstest.Advance(2 * time.Second)
-		ask(qPTR("_http._tcp.local.", "A._http._tcp.local.", 4500), qPTR("_http._tcp.local.", "Z._http._tcp.local.", 4500))
+		ask(ptrRR("_http._tcp.local.", "A._http._tcp.local.", 4500), ptrRR("_http._tcp.local.", "Z._http._tcp.local.", 4500))
 		mdnstest.Advance(5 * time.Second)
 
 		var got []time.Duration

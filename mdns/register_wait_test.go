@@ -9,16 +9,13 @@ import (
 	"time"
 
 	"github.com/mdnskit/mdnskit/mdns"
-	"github.com/mdnskit/mdnskit/mdns/mdnstest"
 )
 
 // Wait with a context that ends returns ctx.Err() and leaves the
 // registration going; Close fails one still waiting with ErrClosed.
 func TestRegisterNoWaitWaitCancelAndClose(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		link := mdnstest.NewLink(mdnstest.LinkConfig{})
-		defer link.Close()
-		c := listen(t, link.AddHost("h1"))
+		_, c := addHost(t, newLink(t), "h1")
 		g, err := c.RegisterNoWait(svc("Later"))
 		if err != nil {
 			t.Fatal(err)

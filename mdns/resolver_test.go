@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/mdnskit/mdnskit/mdns"
-	"github.com/mdnskit/mdnskit/mdns/mdnstest"
 )
 
 // resolverEnv is h1 publishing a service (so its host name) and a
@@ -22,12 +21,12 @@ import (
 // names and never reaches a network.
 func resolverEnv(t *testing.T) (*mdns.Resolver, *atomic.Int32) {
 	t.Helper()
-	link := mdnstest.NewLink(mdnstest.LinkConfig{})
-	t.Cleanup(func() { link.Close() })
-	h1, h2 := link.AddHost("h1"), link.AddHost("h2")
-	register(t, listen(t, h1, both), svc("Web"))
+	link := newLink(t)
+	_, pub := addHost(t, link, "h1", both)
+	register(t, pub, svc("Web"))
+	_, c := addHost(t, link, "h2", both)
 	fallbacks := new(atomic.Int32) // net dials from its own goroutine
-	r := &mdns.Resolver{Conn: listen(t, h2, both), Fallback: &net.Resolver{PreferGo: true,
+	r := &mdns.Resolver{Conn: c, Fallback: &net.Resolver{PreferGo: true,
 		Dial: func(ctx context.Context, network, address string) (net.Conn, error) {
 			fallbacks.Add(1)
 			return nil, errors.New("test: no DNS here")

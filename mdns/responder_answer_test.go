@@ -8,27 +8,8 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/mdnskit/mdnskit/mdns"
 	"github.com/mdnskit/mdnskit/mdns/mdnstest"
 )
-
-const (
-	inst    = `My\ Service._http._tcp.local.`
-	typName = "_http._tcp.local."
-)
-
-// published starts h1 with one established service and lets its
-// announcements pass; it returns the time after them.
-func published(t *testing.T, s mdns.Service, opts ...hostOpt) (*mdnstest.Link, *mdns.Conn, *mdns.Registration) {
-	t.Helper()
-	link := mdnstest.NewLink(mdnstest.LinkConfig{})
-	h1 := link.AddHost("h1")
-	t.Cleanup(func() { h1.Close() })
-	c := listen(t, h1, opts...)
-	g := register(t, c, s)
-	mdnstest.Advance(8 * time.Second) // announcements at 0, 1, 3 and 7 s
-	return link, c, g
-}
 
 // RFC 6762 §6: an answer of unique records goes at once, one with a
 // shared record after 20–120 ms; both are QR, AA, ID 0, no question.
@@ -145,7 +126,7 @@ func TestResponderKnownAnswerSuppression(t *testing.T) {
 		link, _, _ := published(t, svc("My Service"))
 		ka := func(ttl uint32) *dns.Msg {
 			m := query(q(typName, dns.TypePTR))
-			m.Answer = []dns.RR{&dns.PTR{Hdr: dns.RR_Header{Name: typName, Rrtype: dns.TypePTR, Class: dns.ClassINET, Ttl: ttl}, Ptr: inst}}
+			m.Answer = []dns.RR{ptrRR(typName, inst, ttl)}
 			return m
 		}
 		t0 := time.Now()
@@ -175,7 +156,7 @@ func TestResponderTruncatedKnownAnswers(t *testing.T) {
 		inject(t, link, peer4, group4, first)
 		mdnstest.Advance(450 * time.Millisecond / 2)
 		rest := new(dns.Msg) // a continuation: known answers only
-		rest.Answer = []dns.RR{&dns.PTR{Hdr: dns.RR_Header{Name: typName, Rrtype: dns.TypePTR, Class: dns.ClassINET, Ttl: 4500}, Ptr: inst}}
+		rest.Answer = []dns.RR{ptrRR(typName, inst, 4500)}
 		inject(t, link, peer4, group4, rest)
 		mdnstest.Advance(2 * time.Second)
 		if ws := responses(sent(t, link, "h1", t0)); len(ws) != 0 {
@@ -204,7 +185,7 @@ func TestResponderDuplicateAnswerSuppression(t *testing.T) {
 		other := func(ttl uint32) *dns.Msg {
 			m := new(dns.Msg)
 			m.Response, m.Authoritative = true, true
-			m.Answer = []dns.RR{&dns.PTR{Hdr: dns.RR_Header{Name: typName, Rrtype: dns.TypePTR, Class: dns.ClassINET, Ttl: ttl}, Ptr: inst}}
+			m.Answer = []dns.RR{ptrRR(typName, inst, ttl)}
 			return m
 		}
 		t0 := time.Now()
@@ -356,7 +337,7 @@ func TestResponderDirectUnicastQuery(t *testing.T) {
 // §9 enumeration; §7.1 subtypes.
 func TestResponderNSECReverseEnumerationSubtypes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		link := mdnstest.NewLink(mdnstest.LinkConfig{})
+		link := newLink(t)
 		h1 := mdnstest.NewHost(mdnstest.HostConfig{Name: "h1"})
 		defer h1.Close()
 		if _, err := h1.AddInterface(link, mdnstest.InterfaceConfig{Name: "eth0",
@@ -411,8 +392,8 @@ func TestResponderNSECReverseEnumerationSubtypes(t *testing.T) {
 // RFC 6762 §6.2, §15: answers on an interface carry only its addresses.
 func TestResponderOnlyThatInterfacesAddresses(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		a := mdnstest.NewLink(mdnstest.LinkConfig{Name: "a"})
-		b := mdnstest.NewLink(mdnstest.LinkConfig{Name: "b"})
+		a := newLink(t, mdnstest.LinkConfig{Name: "a"})
+		b := newLink(t, mdnstest.LinkConfig{Name: "b"})
 		h1 := mdnstest.NewHost(mdnstest.HostConfig{Name: "h1"})
 		defer h1.Close()
 		h1.AddInterface(a, mdnstest.InterfaceConfig{Name: "eth0", Prefixes: []netip.Prefix{netip.MustParsePrefix("10.0.0.1/16")}})
@@ -440,7 +421,7 @@ func TestResponderOnlyThatInterfacesAddresses(t *testing.T) {
 // RFC 6762 §17: messages fit the interface MTU.
 func TestResponderSplitsToMTU(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		link := mdnstest.NewLink(mdnstest.LinkConfig{})
+		link := newLink(t)
 		h1 := mdnstest.NewHost(mdnstest.HostConfig{Name: "h1"})
 		defer h1.Close()
 		h1.AddInterface(link, mdnstest.InterfaceConfig{Name: "eth0", MTU: 600,

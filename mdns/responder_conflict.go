@@ -1,12 +1,23 @@
 package mdns
 
 import (
+	"bytes"
+	"fmt"
 	"maps"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/miekg/dns"
 )
+
+// Conflict handling, all of it (RFC 6762 §8.1, §8.2, §9; RFC 6763
+// Appendix D): another host's probe or response naming what we claim, the
+// tiebreak of simultaneous probes, and the renames that follow a lost name
+// ("Name (2)", "host-2"), for services, our host name and proxied hosts.
+// Yielding the host name to this machine's own responder is
+// responder_defer.go.
 
 // handleProbe deals with another host's probe (RFC 6762 §8.1, §8.2) and
 // returns the questions that are not about names we claim. A probe for a
@@ -247,4 +258,195 @@ func (r *responder) allRecordIDs() map[string]bool {
 	}
 	r.idsMemo = idsMemo{gen: r.gen, ids: out}
 	return out
+}
+
+// tiebreak resolves simultaneous probes for a name we are probing too
+// (RFC 6762 §8.2): the lexicographically later set of proposed records
+// wins; the loser waits one second and probes again; identical sets are
+// no conflict.
+func (r *responder) tiebreak(ifr *ifResp, cl *claim, theirs []dns.RR) {
+	if len(theirs) == 0 {
+		return
+	}
+	if compareRecordSets(r.proposed(cl, ifr.ifi), theirs) < 0 {
+		r.c.logf("lost the simultaneous probe for %s; probing again in 1s", r.claimName(cl))
+		for _, ifr := range r.sortedIfs() {
+			if st := cl.per[ifr.ifi.Index]; st != nil && st.state == stProbing {
+				r.startProbeOn(cl, ifr, tiebreakWait)
+			}
+		}
+	}
+}
+
+// proposed are the records of a claim's own name that its probes propose
+// (reverse PTRs, also in the probe, are other names).
+func (r *responder) proposed(cl *claim, ifi *ifaceState) []dns.RR {
+	name := r.claimName(cl)
+	var out []dns.RR
+	for _, rr := range r.probeRecords(cl, ifi) {
+		if canonical(rr.Header().Name) == name {
+			out = append(out, rr)
+		}
+	}
+	return out
+}
+
+// compareRecordSets compares two sets of records as RFC 6762 §8.2 says:
+// each sorted, then pairwise by class (without the cache-flush bit),
+// type and raw RDATA; when one list runs out first, the longer one is
+// later.
+func compareRecordSets(a, b []dns.RR) int {
+	sa, sb := sortRecords(a), sortRecords(b)
+	for i := 0; i < len(sa) && i < len(sb); i++ {
+		if c := compareRecord(sa[i], sb[i]); c != 0 {
+			return c
+		}
+	}
+	return len(sa) - len(sb)
+}
+
+func sortRecords(rrs []dns.RR) []dns.RR {
+	out := slices.Clone(rrs)
+	slices.SortStableFunc(out, compareRecord)
+	return out
+}
+
+func compareRecord(a, b dns.RR) int {
+	if c := int(classOf(a)) - int(classOf(b)); c != 0 {
+		return c
+	}
+	if c := int(a.Header().Rrtype) - int(b.Header().Rrtype); c != 0 {
+		return c
+	}
+	return bytes.Compare(rdata(a, false), rdata(b, false))
+}
+
+// conflict handles a name lost during probing (RFC 6762 §8.1) or after
+// the late conflict's re-probe (§9): the service is renamed "Name (2)"
+// and the host "host-2" (RFC 6763 Appendix D), then probed again; a
+// NoRename service fails instead.
+func (r *responder) conflict(cl *claim) {
+	now := time.Now()
+	r.c.stats.conflicts.Add(1)
+	r.conflicts = append(r.conflicts, now)
+	if cl.proxy != nil {
+		r.proxyConflict(cl.proxy)
+		return
+	}
+	if cl.reg == nil {
+		old := r.host
+		r.host = nextHostName(r.host)
+		r.changed()
+		r.c.logf("host name %s.local is taken; now %s.local", old, r.host)
+		for _, g := range r.regs {
+			r.buildReg(g) // the SRV target changes
+		}
+		r.startProbing(cl, 0)
+		return
+	}
+	g := cl.reg
+	if g.svc.NoRename {
+		r.c.logf("service name %q is taken", g.svc.Instance)
+		r.withdraw(g, nil)
+		g.fail(&ConflictError{Name: g.svc.Instance}, true)
+		return
+	}
+	old := g.svc.Instance
+	r.rename(g, nextInstanceName(old))
+	r.c.logf("service name %q is taken; now %q", old, g.svc.Instance)
+	r.startProbing(cl, 0)
+}
+
+// lateConflict handles a conflict with a name we had already established
+// (RFC 6762 §9): its records go back to probing; only if that probe fails
+// is the name given up.
+func (r *responder) lateConflict(cl *claim) {
+	r.c.stats.conflicts.Add(1)
+	r.conflicts = append(r.conflicts, time.Now())
+	r.c.logf("conflicting data for %s on the link; probing it again", r.claimName(cl))
+	r.startProbing(cl, 0)
+}
+
+// rename gives g a new instance name, skipping names our own other
+// registrations hold.
+func (r *responder) rename(g *Registration, name string) {
+	for r.localTaken(g, name) {
+		name = nextInstanceName(name)
+	}
+	g.setInstance(name)
+	r.buildReg(g)
+}
+
+// localTaken reports whether another of our registrations has the
+// instance name name with g's type and domain.
+func (r *responder) localTaken(g *Registration, name string) bool {
+	s := g.svc
+	inst := []string{name}
+	if s.DottedInstance {
+		inst = labelsOf(name)
+	}
+	key := canonical(fqdn(joinName(append(labelsOf(s.Type), labelsOf(s.domain())...)...), inst...))
+	o := r.byInst[key]
+	return o != nil && o != g
+}
+
+// nextInstanceName returns "Name (2)" for "Name" and "Name (n+1)" for
+// "Name (n)", cut at a rune boundary to stay within 63 bytes (RFC 6763
+// Appendix D).
+func nextInstanceName(name string) string {
+	base, n := name, 2
+	if i := strings.LastIndex(name, " ("); i >= 0 && strings.HasSuffix(name, ")") {
+		digits := name[i+2 : len(name)-1]
+		if k, err := strconv.Atoi(digits); err == nil && k >= 2 && digits[0] != '0' && digits[0] != '+' {
+			base, n = name[:i], k+1
+		}
+	}
+	suffix := fmt.Sprintf(" (%d)", n)
+	return truncateUTF8(base, MaxLabel-len(suffix)) + suffix
+}
+
+// nextHostName returns "host-2" for "host" and "host-(n+1)" for "host-n".
+func nextHostName(h string) string {
+	base, n := h, 2
+	if i := strings.LastIndexByte(h, '-'); i > 0 {
+		digits := h[i+1:]
+		if k, err := strconv.Atoi(digits); err == nil && k >= 2 && digits[0] != '0' && digits[0] != '+' {
+			base, n = h[:i], k+1
+		}
+	}
+	suffix := "-" + strconv.Itoa(n)
+	return truncateUTF8(base, MaxLabel-len(suffix)) + suffix
+}
+
+// proxyConflict handles a proxied host name lost to another host (RFC
+// 6762 §8.1, §9): renamed "printer-2" and probed again, the services that
+// point at it following; with NoRename every registration using it fails.
+func (r *responder) proxyConflict(p *proxyHost) {
+	if p.noRename {
+		err := &ConflictError{Name: strings.TrimSuffix(p.fqdn(), ".")}
+		r.c.logf("host name %s is taken", p.fqdn())
+		for _, g := range slices.Clone(p.regs) {
+			r.withdraw(g, nil)
+			g.fail(err, true)
+		}
+		for _, hr := range slices.Clone(p.hosts) {
+			r.withdrawHost(hr, nil)
+			hr.fail(err)
+		}
+		return
+	}
+	old := p.fqdn()
+	p.label = r.freeHostLabel(nextHostName(p.label), p)
+	r.changed()
+	r.c.logf("host name %s is taken; now %s", old, p.fqdn())
+	for _, g := range p.regs {
+		r.buildReg(g) // the SRV target changes
+		if g.isReady {
+			g.notify()
+		}
+	}
+	for _, hr := range p.hosts {
+		hr.setName(p.label)
+	}
+	r.startProbing(p.cl, 0)
 }

@@ -14,65 +14,20 @@ import (
 	"github.com/mdnskit/mdnskit/mdns/mdnstest"
 )
 
-type regResult struct {
-	g   *mdns.Registration
-	err error
-}
-
-// registerAsync runs Register in a goroutine so that the test can act on
-// the link while it probes.
-func registerAsync(c *mdns.Conn, s mdns.Service) <-chan regResult {
-	ch := make(chan regResult, 1)
-	go func() {
-		g, err := c.Register(context.Background(), s)
-		ch <- regResult{g, err}
-	}()
-	return ch
-}
-
-func srvResponse(name string, port uint16, target string) *dns.Msg {
-	m := new(dns.Msg)
-	m.Response, m.Authoritative = true, true
-	m.Answer = []dns.RR{&dns.SRV{Hdr: dns.RR_Header{Name: name, Rrtype: dns.TypeSRV, Class: dns.ClassINET | 0x8000, Ttl: 120},
-		Port: port, Target: target}}
-	return m
-}
-
-func probeFor(name string, auth ...dns.RR) *dns.Msg {
-	m := query(dns.Question{Name: name, Qtype: dns.TypeANY, Qclass: dns.ClassINET})
-	m.Ns = auth
-	return m
-}
-
 func srv(name string, port uint16, target string) *dns.SRV {
-	return &dns.SRV{Hdr: dns.RR_Header{Name: name, Rrtype: dns.TypeSRV, Class: dns.ClassINET, Ttl: 120}, Port: port, Target: target}
-}
-
-// waitProbe advances time until h1 sends a new probe after since.
-func waitProbe(t *testing.T, l *mdnstest.Link, since time.Time) wire {
-	t.Helper()
-	for i := 0; i < 2000; i++ {
-		if ps := probes(sent(t, l, "h1", since)); len(ps) > 0 {
-			return ps[0]
-		}
-		mdnstest.Advance(5 * time.Millisecond)
-	}
-	t.Fatal("no probe")
-	return wire{}
+	return &dns.SRV{Hdr: hdr(name, dns.TypeSRV, 120, false), Port: port, Target: target}
 }
 
 // RFC 6762 §8.1, RFC 6763 Appendix D: a response naming the instance
 // during probing makes it "Name (2)", probed again from the start.
 func TestRegisterRenamesOnProbeConflict(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		link := mdnstest.NewLink(mdnstest.LinkConfig{})
-		h1 := link.AddHost("h1")
-		defer h1.Close()
-		c := listen(t, h1)
+		link := newLink(t)
+		_, c := addHost(t, link, "h1")
 		start := time.Now()
 		res := registerAsync(c, svc("My Service"))
 		p := waitProbe(t, link, start)
-		inject(t, link, peer4, group4, srvResponse(inst, 1, "other.local."))
+		inject(t, link, peer4, group4, response(srvRR(inst, "other.local.", 1, 120)))
 		r := <-res
 		if r.err != nil {
 			t.Fatal(r.err)
@@ -117,15 +72,13 @@ func TestRegisterSimultaneousProbeTiebreak(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				link := mdnstest.NewLink(mdnstest.LinkConfig{})
-				h1 := link.AddHost("h1")
-				defer h1.Close()
-				c := listen(t, h1)
+				link := newLink(t)
+				_, c := addHost(t, link, "h1")
 				start := time.Now()
 				s := svc("My Service")
 				res := registerAsync(c, s)
 				p1 := waitProbe(t, link, start)
-				their := []dns.RR{srv(inst, tc.port, tc.target), &dns.TXT{Hdr: dns.RR_Header{Name: inst, Rrtype: dns.TypeTXT, Class: dns.ClassINET, Ttl: 4500}, Txt: []string{"a=1"}}}
+				their := []dns.RR{srv(inst, tc.port, tc.target), &dns.TXT{Hdr: hdr(inst, dns.TypeTXT, 4500, false), Txt: []string{"a=1"}}}
 				inject(t, link, peer4, group4, probeFor(inst, their...))
 				lost := time.Now()
 				r := <-res
@@ -162,11 +115,9 @@ func TestRegisterSimultaneousProbeTiebreak(t *testing.T) {
 // names (RFC 6762 §8.2 then §8.1).
 func TestRegisterTwoHostsSameName(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		link := mdnstest.NewLink(mdnstest.LinkConfig{})
-		h1, h2 := link.AddHost("h1"), link.AddHost("h2")
-		defer h1.Close()
-		defer h2.Close()
-		c1, c2 := listen(t, h1), listen(t, h2)
+		link := newLink(t)
+		_, c1 := addHost(t, link, "h1")
+		_, c2 := addHost(t, link, "h2")
 		r1, r2 := registerAsync(c1, svc("Printer")), registerAsync(c2, svc("Printer"))
 		a, b := <-r1, <-r2
 		if a.err != nil || b.err != nil {
@@ -186,16 +137,14 @@ func TestRegisterTwoHostsSameName(t *testing.T) {
 // NoRename: a conflict fails the registration with a *ConflictError.
 func TestRegisterNoRenameFails(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		link := mdnstest.NewLink(mdnstest.LinkConfig{})
-		h1 := link.AddHost("h1")
-		defer h1.Close()
-		c := listen(t, h1)
+		link := newLink(t)
+		_, c := addHost(t, link, "h1")
 		s := svc("My Service")
 		s.NoRename = true
 		start := time.Now()
 		res := registerAsync(c, s)
 		waitProbe(t, link, start)
-		inject(t, link, peer4, group4, srvResponse(inst, 1, "other.local."))
+		inject(t, link, peer4, group4, response(srvRR(inst, "other.local.", 1, 120)))
 		r := <-res
 		var ce *mdns.ConflictError
 		if !errors.As(r.err, &ce) || !errors.Is(r.err, mdns.ErrNameConflict) || ce.Name != "My Service" {
@@ -215,10 +164,8 @@ func TestRegisterNoRenameFails(t *testing.T) {
 // at least 5 s.
 func TestRegisterConflictRateLimit(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		link := mdnstest.NewLink(mdnstest.LinkConfig{})
-		h1 := link.AddHost("h1")
-		defer h1.Close()
-		c := listen(t, h1)
+		link := newLink(t)
+		_, c := addHost(t, link, "h1")
 		start := time.Now()
 		res := registerAsync(c, svc("My Service"))
 		since := start
@@ -240,7 +187,7 @@ func TestRegisterConflictRateLimit(t *testing.T) {
 				i--
 				continue
 			}
-			inject(t, link, peer4, group4, srvResponse(name, 1, "other.local."))
+			inject(t, link, peer4, group4, response(srvRR(name, "other.local.", 1, 120)))
 			last = time.Now()
 			since = last.Add(time.Nanosecond)
 		}
@@ -270,13 +217,13 @@ func TestRegisterLateConflict(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		link, c, g := published(t, svc("My Service"))
 		t0 := time.Now()
-		inject(t, link, peer4, group4, srvResponse(inst, 8080, "h1.local.")) // identical
+		inject(t, link, peer4, group4, response(srvRR(inst, "h1.local.", 8080, 120))) // identical
 		mdnstest.Advance(2 * time.Second)
 		if ps := probes(sent(t, link, "h1", t0)); len(ps) != 0 || c.Stats().Conflicts != 0 {
 			t.Fatal("identical data from another host started a probe")
 		}
 		t1 := time.Now()
-		inject(t, link, peer4, group4, srvResponse(inst, 1, "other.local."))
+		inject(t, link, peer4, group4, response(srvRR(inst, "other.local.", 1, 120)))
 		mdnstest.Advance(9 * time.Second)
 		ps := probes(sent(t, link, "h1", t1))
 		if len(ps) != 3 || g.Instance() != "My Service" {
@@ -292,9 +239,9 @@ func TestRegisterLateConflict(t *testing.T) {
 		}
 		// Conflict again, and this time the probe hears the other host.
 		t2 := time.Now()
-		inject(t, link, peer4, group4, srvResponse(inst, 1, "other.local."))
+		inject(t, link, peer4, group4, response(srvRR(inst, "other.local.", 1, 120)))
 		p := waitProbe(t, link, t2)
-		inject(t, link, peer4, group4, srvResponse(inst, 1, "other.local."))
+		inject(t, link, peer4, group4, response(srvRR(inst, "other.local.", 1, 120)))
 		mdnstest.Advance(3 * time.Second)
 		select {
 		case <-g.Changed():
@@ -343,7 +290,7 @@ func TestResponderDefendsAgainstProbe(t *testing.T) {
 // link, never conflict (brutella/hc#198).
 func TestRegisterTwoInterfacesOneLinkNoSelfConflict(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		link := mdnstest.NewLink(mdnstest.LinkConfig{})
+		link := newLink(t)
 		h1 := mdnstest.NewHost(mdnstest.HostConfig{Name: "h1"})
 		defer h1.Close()
 		h1.AddInterface(link, mdnstest.InterfaceConfig{Name: "eth0", Prefixes: []netip.Prefix{netip.MustParsePrefix("10.0.0.1/16")}})
@@ -367,14 +314,12 @@ func TestRegisterTwoInterfacesOneLinkNoSelfConflict(t *testing.T) {
 // own host name must not see a conflict from us.
 func TestResponderYieldsReverseNames(t *testing.T) {
 	reverse := "1.0.0.10.in-addr.arpa."
-	theirs := &dns.PTR{Hdr: dns.RR_Header{Name: reverse, Rrtype: dns.TypePTR, Class: dns.ClassINET | 0x8000, Ttl: 120}, Ptr: "avahi-host.local."}
+	theirs := &dns.PTR{Hdr: hdr(reverse, dns.TypePTR, 120, true), Ptr: "avahi-host.local."}
 	self := netip.MustParseAddrPort("10.0.0.1:5353") // the other responder shares our address
 	t.Run("held before we start", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
-			link := mdnstest.NewLink(mdnstest.LinkConfig{})
-			h1 := link.AddHost("h1")
-			defer h1.Close()
-			c := listen(t, h1)
+			link := newLink(t)
+			_, c := addHost(t, link, "h1")
 			start := time.Now()
 			res := registerAsync(c, svc("My Service"))
 			p := waitProbe(t, link, start)
@@ -435,18 +380,16 @@ func TestRegisterHostConflict(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				link := mdnstest.NewLink(mdnstest.LinkConfig{})
-				h1 := link.AddHost("h1")
-				defer h1.Close()
-				c := listen(t, h1)
+				link := newLink(t)
+				h1, c := addHost(t, link, "h1")
 				start := time.Now()
 				res := registerAsync(c, svc("My Service"))
 				waitProbe(t, link, start)
 				m := new(dns.Msg)
 				m.Response = true
-				m.Answer = []dns.RR{&dns.A{Hdr: dns.RR_Header{Name: "h1.local.", Rrtype: dns.TypeA, Class: dns.ClassINET | 0x8000, Ttl: 120}, A: netip.MustParseAddr(tc.a).AsSlice()}}
+				m.Answer = []dns.RR{aRR("h1.local.", tc.a, 120, true)}
 				for _, a := range tc.aaaa {
-					m.Answer = append(m.Answer, &dns.AAAA{Hdr: dns.RR_Header{Name: "h1.local.", Rrtype: dns.TypeAAAA, Class: dns.ClassINET | 0x8000, Ttl: 120}, AAAA: netip.MustParseAddr(a).AsSlice()})
+					m.Answer = append(m.Answer, aaaaRR("h1.local.", a, 120))
 				}
 				inject(t, link, peer4, group4, m)
 				r := <-res

@@ -17,25 +17,12 @@ import (
 // services (responder_defer.go).
 
 // daemon is the co-resident responder: it sends from h1's own address.
-var (
-	daemon = netip.MustParseAddrPort("10.0.0.1:5353")
-	group6 = netip.MustParseAddrPort("[ff02::fb]:5353")
-)
-
-// hostA is an A record for h1.local.
-func hostA(addr string, ttl uint32) dns.RR {
-	return &dns.A{Hdr: dns.RR_Header{Name: "h1.local.", Rrtype: dns.TypeA, Class: dns.ClassINET | 0x8000, Ttl: ttl}, A: netip.MustParseAddr(addr).AsSlice()}
-}
+var daemon = netip.MustParseAddrPort("10.0.0.1:5353")
 
 // daemonRecords are what the daemon publishes for h1.local: fewer of the
 // machine's addresses than we do (no link-local IPv6).
-func daemonRecords() []dns.RR { return []dns.RR{hostA("10.0.0.1", 120), hostAAAA("fd00::1")} }
-
-func hostResponse(rrs ...dns.RR) *dns.Msg {
-	m := new(dns.Msg)
-	m.Response, m.Authoritative = true, true
-	m.Answer = rrs
-	return m
+func daemonRecords() []dns.RR {
+	return []dns.RR{aRR("h1.local.", "10.0.0.1", 120, true), aaaaRR("h1.local.", "fd00::1", 120)}
 }
 
 // hostAddrRecords returns the A and AAAA records of h1.local in ws.
@@ -58,14 +45,12 @@ func hostAddrRecords(ws []wire) []dns.RR {
 // (TestRegisterHostConflict: h1-2); from this machine we defer.
 func TestHostDeferredToDaemonAtProbe(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		link := mdnstest.NewLink(mdnstest.LinkConfig{})
-		h1 := link.AddHost("h1")
-		defer h1.Close()
-		c := listen(t, h1)
+		link := newLink(t)
+		_, c := addHost(t, link, "h1")
 		start := time.Now()
 		res := registerAsync(c, svc("My Service"))
 		waitProbe(t, link, start)
-		inject(t, link, daemon, group4, hostResponse(daemonRecords()...))
+		inject(t, link, daemon, group4, response(daemonRecords()...))
 		deferred := time.Now()
 		r := <-res
 		if r.err != nil {
@@ -128,7 +113,7 @@ func TestHostDeferredToDaemonProbe(t *testing.T) {
 				if tc.proposed == nil {
 					// What we publish, exactly: h1's addresses on the
 					// default mdnstest link.
-					tc.proposed = []dns.RR{hostA("10.0.0.1", 120), hostAAAA("fd00::1"), hostAAAA("fe80::1")}
+					tc.proposed = []dns.RR{aRR("h1.local.", "10.0.0.1", 120, true), aaaaRR("h1.local.", "fd00::1", 120), aaaaRR("h1.local.", "fe80::1", 120)}
 				}
 				t0 := time.Now()
 				inject(t, link, daemon, group4, probeFor("h1.local.", tc.proposed...))
@@ -156,10 +141,6 @@ func TestHostDeferredToDaemonProbe(t *testing.T) {
 	}
 }
 
-func hostAAAA(addr string) dns.RR {
-	return &dns.AAAA{Hdr: dns.RR_Header{Name: "h1.local.", Rrtype: dns.TypeAAAA, Class: dns.ClassINET | 0x8000, Ttl: 120}, AAAA: netip.MustParseAddr(addr).AsSlice()}
-}
-
 // When the daemon withdraws its addresses (goodbyes) and does not come
 // back within 5 s, we probe the host name and publish the addresses again;
 // a daemon that restarts (goodbyes, then a probe) keeps the name.
@@ -174,20 +155,18 @@ func TestHostReclaimedWhenDaemonLeaves(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				link := mdnstest.NewLink(mdnstest.LinkConfig{})
-				h1 := link.AddHost("h1")
-				defer h1.Close()
-				c := listen(t, h1)
+				link := newLink(t)
+				_, c := addHost(t, link, "h1")
 				start := time.Now()
 				res := registerAsync(c, svc("My Service"))
 				waitProbe(t, link, start)
-				inject(t, link, daemon, group4, hostResponse(daemonRecords()...))
+				inject(t, link, daemon, group4, response(daemonRecords()...))
 				if r := <-res; r.err != nil {
 					t.Fatal(r.err)
 				}
 				mdnstest.Advance(10 * time.Second)
 				t0 := time.Now()
-				inject(t, link, daemon, group4, hostResponse(hostA("10.0.0.1", 0)))
+				inject(t, link, daemon, group4, response(aRR("h1.local.", "10.0.0.1", 0, true)))
 				if tc.restart {
 					mdnstest.Advance(2 * time.Second)
 					inject(t, link, daemon, group4, probeFor("h1.local.", daemonRecords()...))
@@ -221,8 +200,8 @@ func TestHostReclaimedWhenDaemonLeaves(t *testing.T) {
 func TestHostNotDeferredToOthers(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		link, c, _ := published(t, svc("My Service"))
-		inject(t, link, peer4, group4, probeFor("h1.local.", hostA("10.0.0.200", 120)))
-		inject(t, link, netip.MustParseAddrPort("192.0.2.1:5353"), group4, probeFor("h1.local.", hostA("192.0.2.1", 120)))
+		inject(t, link, peer4, group4, probeFor("h1.local.", aRR("h1.local.", "10.0.0.200", 120, true)))
+		inject(t, link, netip.MustParseAddrPort("192.0.2.1:5353"), group4, probeFor("h1.local.", aRR("h1.local.", "192.0.2.1", 120, true)))
 		mdnstest.Advance(5 * time.Second)
 		if s := c.Stats(); s.HostDeferrals != 0 || c.HostName() != "h1" {
 			t.Errorf("host %q after foreign probes, %d deferrals; want h1 defended, none", c.HostName(), s.HostDeferrals)
@@ -241,7 +220,7 @@ func TestHostNotDeferredToOwnIPv6Source(t *testing.T) {
 		for _, src := range []string{"[fd00::1]:5353", "[fe80::1]:5353"} {
 			spoof := netip.MustParseAddrPort(src)
 			inject(t, link, spoof, group6, probeFor("h1.local.", daemonRecords()...))
-			inject(t, link, spoof, group6, hostResponse(daemonRecords()...))
+			inject(t, link, spoof, group6, response(daemonRecords()...))
 		}
 		mdnstest.Advance(5 * time.Second)
 		if s := c.Stats(); s.HostDeferrals != 0 || s.Conflicts != 0 || c.HostName() != "h1" || g.Instance() != "My Service" {

@@ -157,10 +157,8 @@ func TestRegisterUpdateWithoutProbe(t *testing.T) {
 // interface is probed and announced on.
 func TestResponderInterfaceChanges(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		link := mdnstest.NewLink(mdnstest.LinkConfig{})
-		h1 := link.AddHost("h1")
-		defer h1.Close()
-		c := listen(t, h1)
+		link := newLink(t)
+		h1, c := addHost(t, link, "h1")
 		register(t, c, svc("My Service"))
 		mdnstest.Advance(8 * time.Second) // past the announcements
 
@@ -185,7 +183,7 @@ func TestResponderInterfaceChanges(t *testing.T) {
 			}
 		}
 
-		link2 := mdnstest.NewLink(mdnstest.LinkConfig{Name: "b"})
+		link2 := newLink(t, mdnstest.LinkConfig{Name: "b"})
 		t1 := time.Now()
 		if _, err := h1.AddInterface(link2, mdnstest.InterfaceConfig{Name: "eth1", Prefixes: []netip.Prefix{netip.MustParsePrefix("192.168.1.1/24")}}); err != nil {
 			t.Fatal(err)

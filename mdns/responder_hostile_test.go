@@ -13,14 +13,6 @@ import (
 	"github.com/mdnskit/mdnskit/mdns/mdnstest"
 )
 
-func packed(t testing.TB, m *dns.Msg) []byte {
-	b, err := m.Pack()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // Hostile input gets no answer, is counted, and leaves the responder
 // working (RFC 6762 §5.5, §11, §18).
 func TestResponderHostileInput(t *testing.T) {
@@ -38,7 +30,7 @@ func TestResponderHostileInput(t *testing.T) {
 		many := append([]byte(nil), good...)
 		binary.BigEndian.PutUint16(many[6:], 5000) // ANCOUNT
 
-		conflictFromPort := srvResponse(inst, 1, "other.local.")
+		conflictFromPort := response(srvRR(inst, "other.local.", 1, 120))
 
 		cases := []struct {
 			name string

@@ -79,8 +79,8 @@ func TestResponderLegacyRepeatsStayCurrent(t *testing.T) {
 func TestResponderKeepsNamesUnderQueryAndProbeFlood(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		link, c, g := published(t, svc("My Service"))
-		evil := &dns.SRV{Hdr: dns.RR_Header{Name: inst, Rrtype: dns.TypeSRV, Class: dns.ClassINET, Ttl: 120}, Target: "evil.local.", Port: 1}
-		evilA := &dns.A{Hdr: dns.RR_Header{Name: "h1.local.", Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 120}, A: []byte{10, 0, 0, 66}}
+		evil := &dns.SRV{Hdr: hdr(inst, dns.TypeSRV, 120, false), Target: "evil.local.", Port: 1}
+		evilA := aRR("h1.local.", "10.0.0.66", 120, false)
 		for i := range 5000 {
 			switch i % 3 {
 			case 0:
@@ -123,10 +123,8 @@ func TestResponderKeepsNamesUnderQueryAndProbeFlood(t *testing.T) {
 // 10 ms, in order; and Close sends goodbyes that were still queued.
 func TestMulticastBurstIsPaced(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		link := mdnstest.NewLink(mdnstest.LinkConfig{LogSize: 1 << 14})
-		h := link.AddHost("h1")
-		defer func() { h.Close(); link.Close() }()
-		c := listen(t, h)
+		link := newLink(t, mdnstest.LinkConfig{LogSize: 1 << 14})
+		_, c := addHost(t, link, "h1")
 		var regs []*mdns.Registration
 		for i := range 3000 {
 			g, err := c.RegisterNoWait(mdns.Service{Instance: fmt.Sprintf("S%d", i), Type: "_x._tcp", Port: 80})

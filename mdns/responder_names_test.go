@@ -53,10 +53,8 @@ func TestRegisterInstanceNamesExact(t *testing.T) {
 		"\\046",
 	}
 	synctest.Test(t, func(t *testing.T) {
-		link := mdnstest.NewLink(mdnstest.LinkConfig{})
-		h1 := link.AddHost("h1")
-		defer h1.Close()
-		c := listen(t, h1)
+		link := newLink(t)
+		_, c := addHost(t, link, "h1")
 		for _, n := range names {
 			t0 := time.Now()
 			g := register(t, c, svc(n))
@@ -89,10 +87,8 @@ func TestRegisterInstanceNamesExact(t *testing.T) {
 // A rename keeps within 63 bytes and cuts at a rune boundary.
 func TestRegisterRenameLongName(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		link := mdnstest.NewLink(mdnstest.LinkConfig{})
-		h1 := link.AddHost("h1")
-		defer h1.Close()
-		c := listen(t, h1)
+		link := newLink(t)
+		_, c := addHost(t, link, "h1")
 		long := strings.Repeat("é", 31) + "x"
 		g1 := register(t, c, svc(long))
 		g2 := register(t, c, svc(long))
@@ -107,10 +103,8 @@ func TestRegisterRenameLongName(t *testing.T) {
 // instance alone in its messages, without an OPT record.
 func TestRegisterOtherDomainOwnMessages(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		link := mdnstest.NewLink(mdnstest.LinkConfig{})
-		h1 := link.AddHost("h1")
-		defer h1.Close()
-		c := listen(t, h1)
+		link := newLink(t)
+		_, c := addHost(t, link, "h1")
 		for _, id := range []string{"node-1", "node-2"} {
 			register(t, c, mdns.Service{Instance: id, Type: "greeter", Domain: "micro", Port: 9000, OwnMessages: true})
 		}
@@ -169,10 +163,8 @@ func TestRegisterOtherDomainOwnMessages(t *testing.T) {
 // goodbye for the host's own records.
 func TestRegisterOwnMessagesGoodbyeReadableByGoMicro(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		link := mdnstest.NewLink(mdnstest.LinkConfig{})
-		h1 := link.AddHost("h1")
-		defer h1.Close()
-		c := listen(t, h1)
+		link := newLink(t)
+		_, c := addHost(t, link, "h1")
 		reg := register(t, c, mdns.Service{Instance: "node-1", Type: "greeter", Domain: "micro", Port: 9000, OwnMessages: true, Text: [][]byte{[]byte("789c")}})
 		mdnstest.Advance(8 * time.Second) // past the announcements
 		t0 := time.Now()

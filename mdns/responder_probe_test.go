@@ -14,10 +14,8 @@ import (
 // host and instance names, then four announcements, 1, 2 and 4 s apart.
 func TestRegisterProbeAndAnnounceTiming(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		link := mdnstest.NewLink(mdnstest.LinkConfig{})
-		h1 := link.AddHost("h1")
-		defer h1.Close()
-		c := listen(t, h1)
+		link := newLink(t)
+		_, c := addHost(t, link, "h1")
 		start := time.Now()
 		g := register(t, c, svc("My Service"))
 		established := time.Now()
@@ -81,10 +79,8 @@ func TestRegisterTTLs(t *testing.T) {
 		host, other uint32
 	}{{0, 120, 4500}, {30 * time.Second, 30, 30}} {
 		synctest.Test(t, func(t *testing.T) {
-			link := mdnstest.NewLink(mdnstest.LinkConfig{})
-			h1 := link.AddHost("h1")
-			defer h1.Close()
-			c := listen(t, h1)
+			link := newLink(t)
+			_, c := addHost(t, link, "h1")
 			s := svc("My Service")
 			s.TTL = tc.ttl
 			start := time.Now()

@@ -326,36 +326,3 @@ func (r *responder) checkProxyReady(p *proxyHost) {
 		}
 	}
 }
-
-// proxyConflict handles a proxied host name lost to another host (RFC
-// 6762 §8.1, §9): renamed "printer-2" and probed again, the services that
-// point at it following; with NoRename every registration using it fails.
-func (r *responder) proxyConflict(p *proxyHost) {
-	if p.noRename {
-		err := &ConflictError{Name: strings.TrimSuffix(p.fqdn(), ".")}
-		r.c.logf("host name %s is taken", p.fqdn())
-		for _, g := range slices.Clone(p.regs) {
-			r.withdraw(g, nil)
-			g.fail(err, true)
-		}
-		for _, hr := range slices.Clone(p.hosts) {
-			r.withdrawHost(hr, nil)
-			hr.fail(err)
-		}
-		return
-	}
-	old := p.fqdn()
-	p.label = r.freeHostLabel(nextHostName(p.label), p)
-	r.changed()
-	r.c.logf("host name %s is taken; now %s", old, p.fqdn())
-	for _, g := range p.regs {
-		r.buildReg(g) // the SRV target changes
-		if g.isReady {
-			g.notify()
-		}
-	}
-	for _, hr := range p.hosts {
-		hr.setName(p.label)
-	}
-	r.startProbing(p.cl, 0)
-}

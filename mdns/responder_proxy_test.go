@@ -47,11 +47,9 @@ func sentRR(t *testing.T, l *mdnstest.Link, host string, since time.Time, name s
 // points at it.
 func TestProxyServiceResolved(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		link := mdnstest.NewLink(mdnstest.LinkConfig{})
-		defer link.Close()
-		h1, h2 := link.AddHost("h1"), link.AddHost("h2")
+		link := newLink(t)
 		start := time.Now()
-		pub := listen(t, h1, both)
+		_, pub := addHost(t, link, "h1", both)
 		g := register(t, pub, printerSvc())
 		if got := g.Service(); got.Host != "printer" || !slices.Equal(got.Addrs, printerSvc().Addrs) || g.HostName() != "printer.local" {
 			t.Errorf("Service() = %+v", got)
@@ -64,7 +62,7 @@ func TestProxyServiceResolved(t *testing.T) {
 			t.Error("h1.local published though no service points at it")
 		}
 
-		c := listen(t, h2, both)
+		_, c := addHost(t, link, "h2", both)
 		ctx, cancel := contextWithTimeout(5 * time.Second)
 		defer cancel()
 		e, err := c.Resolve(ctx, "Office Printer", "_ipp._tcp", "")
@@ -107,17 +105,15 @@ func TestProxyServiceResolved(t *testing.T) {
 // NoRename.
 func TestProxyHostAlone(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		link := mdnstest.NewLink(mdnstest.LinkConfig{})
-		defer link.Close()
-		h1, h2, h3 := link.AddHost("h1"), link.AddHost("h2"), link.AddHost("h3")
-		pub := listen(t, h1, both)
+		link := newLink(t)
+		_, pub := addHost(t, link, "h1", both)
 		ctx, cancel := contextWithTimeout(10 * time.Second)
 		defer cancel()
 		hr, err := pub.RegisterHost(ctx, mdns.Host{Name: "cam.local", Addrs: []netip.Addr{netip.MustParseAddr("10.0.0.8")}})
 		if err != nil || hr.Name() != "cam" {
 			t.Fatalf("RegisterHost: %v, %v", hr, err)
 		}
-		c := listen(t, h2, both)
+		_, c := addHost(t, link, "h2", both)
 		start := time.Now()
 		addrs, err := c.LookupHost(ctx, "cam.local")
 		if err != nil || !slices.Equal(addrs, []netip.Addr{netip.MustParseAddr("10.0.0.8")}) || time.Since(start) > 150*time.Millisecond {
@@ -125,7 +121,7 @@ func TestProxyHostAlone(t *testing.T) {
 		}
 
 		// A second machine wants "cam" for another address.
-		other := listen(t, h3, both)
+		_, other := addHost(t, link, "h3", both)
 		hr2, err := other.RegisterHost(ctx, mdns.Host{Name: "cam", Addrs: []netip.Addr{netip.MustParseAddr("10.0.0.77")}})
 		if err != nil || hr2.Name() != "cam-2" {
 			t.Fatalf("second cam: %v, %v; want cam-2", hr2, err)
@@ -149,10 +145,8 @@ func TestProxyHostAlone(t *testing.T) {
 // machine's own name, and addresses without a host are refused.
 func TestProxyShared(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		link := mdnstest.NewLink(mdnstest.LinkConfig{})
-		defer link.Close()
-		h1 := link.AddHost("h1")
-		pub := listen(t, h1, both)
+		link := newLink(t)
+		_, pub := addHost(t, link, "h1", both)
 		ctx := context.Background()
 		a := register(t, pub, printerSvc())
 		s2 := printerSvc()
@@ -219,10 +213,8 @@ func TestProxyShared(t *testing.T) {
 // as for our own host name (responder_defer.go): the later one is renamed.
 func TestProxyConflictOnThisMachine(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		link := mdnstest.NewLink(mdnstest.LinkConfig{})
-		defer link.Close()
-		h1 := link.AddHost("h1")
-		first := listen(t, h1, both)
+		link := newLink(t)
+		h1, first := addHost(t, link, "h1", both)
 		second := listen(t, h1, both, func(c *mdns.Config) { c.Rand = nil })
 		ctx, cancel := contextWithTimeout(10 * time.Second)
 		defer cancel()
@@ -247,10 +239,8 @@ func TestProxyConflictOnThisMachine(t *testing.T) {
 // pointing at it along; its HostRegistration reports the new name.
 func TestProxyLateConflictMovesSRV(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		link := mdnstest.NewLink(mdnstest.LinkConfig{})
-		defer link.Close()
-		h1 := link.AddHost("h1")
-		pub := listen(t, h1)
+		link := newLink(t)
+		_, pub := addHost(t, link, "h1")
 		g := register(t, pub, printerSvc())
 		hr, err := pub.RegisterHost(context.Background(), mdns.Host{Name: "printer", Addrs: []netip.Addr{printer4, printerLL}})
 		if err != nil {
@@ -258,7 +248,7 @@ func TestProxyLateConflictMovesSRV(t *testing.T) {
 		}
 		m := new(dns.Msg)
 		m.Response, m.Authoritative = true, true
-		m.Answer = []dns.RR{qA("printer.local.", "10.0.0.66", 120, true)}
+		m.Answer = []dns.RR{aRR("printer.local.", "10.0.0.66", 120, true)}
 		inject(t, link, peer4, group4, m)
 		// The late conflict re-probes; the peer defends (answers again).
 		for range 3 {
@@ -276,7 +266,7 @@ func TestProxyLateConflictMovesSRV(t *testing.T) {
 			t.Fatalf("renamed to %q, want printer-2", hr.Name())
 		}
 		time.Sleep(3 * time.Second)
-		c := listen(t, link.AddHost("h2"))
+		_, c := addHost(t, link, "h2")
 		ctx, cancel := contextWithTimeout(5 * time.Second)
 		defer cancel()
 		e, err := c.Resolve(ctx, g.Instance(), "_ipp._tcp", "")
@@ -290,11 +280,10 @@ func TestProxyLateConflictMovesSRV(t *testing.T) {
 // host with no address on an interface is not probed there.
 func TestProxyZonedAddress(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		link := mdnstest.NewLink(mdnstest.LinkConfig{})
-		defer link.Close()
-		other := mdnstest.NewLink(mdnstest.LinkConfig{Name: "other"})
-		defer other.Close()
+		link := newLink(t)
+		other := newLink(t, mdnstest.LinkConfig{Name: "other"})
 		h1 := link.AddHost("h1")
+		t.Cleanup(func() { h1.Close() })
 		if _, err := h1.AddInterface(other, mdnstest.InterfaceConfig{Name: "eth1", Prefixes: []netip.Prefix{netip.MustParsePrefix("192.168.5.1/24"), netip.MustParsePrefix("fe80::1/64")}}); err != nil {
 			t.Fatal(err)
 		}
@@ -321,10 +310,8 @@ func TestProxyZonedAddress(t *testing.T) {
 // is published.
 func TestServiceOnAnotherHost(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		link := mdnstest.NewLink(mdnstest.LinkConfig{})
-		defer link.Close()
-		h1 := link.AddHost("h1")
-		pub := listen(t, h1)
+		link := newLink(t)
+		_, pub := addHost(t, link, "h1")
 		start := time.Now()
 		register(t, pub, mdns.Service{Instance: "Files", Type: "_smb._tcp", Port: 445, Host: "nas.local."})
 		var target string

@@ -3,9 +3,7 @@ package mdns_test
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"runtime"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -29,16 +27,10 @@ type scaleLink struct {
 
 func newScaleLink(t *testing.T, hosts, n int) *scaleLink {
 	t.Helper()
-	l := &scaleLink{link: mdnstest.NewLink(mdnstest.LinkConfig{LogSize: 1 << 20})}
-	t.Cleanup(func() { l.link.Close() })
+	l := &scaleLink{link: newLink(t, mdnstest.LinkConfig{LogSize: 1 << 20})}
 	var regs []*mdns.Registration
 	for i := 1; i <= hosts; i++ {
-		h := l.link.AddHost(fmt.Sprintf("h%d", i))
-		c, err := mdns.Listen(mdns.Config{Network: h, Rand: rand.New(rand.NewPCG(uint64(i), 7))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close(); h.Close() })
+		_, c := addHost(t, l.link, fmt.Sprintf("h%d", i), both, seeded(uint64(i), 7))
 		l.conns = append(l.conns, c)
 		for j := range n {
 			g, err := c.RegisterNoWait(mdns.Service{Instance: fmt.Sprintf("Bench h%d %04d", i, j), Type: "_bench._tcp",
@@ -58,55 +50,37 @@ func newScaleLink(t *testing.T, hosts, n int) *scaleLink {
 	return l
 }
 
-// browseFrom starts a fresh Conn and Browse on a new host and records
-// when each instance was first added, and every remove.
-type scaleBrowse struct {
-	start   time.Time
-	mu      sync.Mutex
-	added   map[string]time.Duration
-	removed []string
-	cancel  context.CancelFunc
-	done    chan struct{}
-}
-
-func (l *scaleLink) browse(t *testing.T) *scaleBrowse {
+// browse starts a fresh Conn and Browse on a new host and records its
+// events.
+func (l *scaleLink) browse(t *testing.T) *recorder {
 	t.Helper()
-	h := l.link.AddHost("browser")
-	c, err := mdns.Listen(mdns.Config{Network: h, Rand: rand.New(rand.NewPCG(99, 7))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	b := &scaleBrowse{start: time.Now(), added: map[string]time.Duration{}, cancel: cancel, done: make(chan struct{})}
-	go func() {
-		defer close(b.done)
-		c.Browse(ctx, mdns.BrowseQuery{Type: "_bench._tcp"}, func(ev mdns.BrowseEvent) error {
-			b.mu.Lock()
-			defer b.mu.Unlock()
-			switch ev.Kind {
-			case mdns.EventAdd:
-				if _, ok := b.added[ev.Entry.Instance]; !ok {
-					b.added[ev.Entry.Instance] = time.Since(b.start)
-				}
-			case mdns.EventRemove:
-				b.removed = append(b.removed, ev.Entry.Instance)
-			}
-			return nil
-		})
-	}()
-	t.Cleanup(func() { cancel(); <-b.done; c.Close(); h.Close() })
-	return b
+	_, c := addHost(t, l.link, "browser", both, seeded(99, 7))
+	return browseOn(t, c, mdns.BrowseQuery{Type: "_bench._tcp"}, time.Now(), nil)
 }
 
-// last is when the last instance was added, and how many were.
-func (b *scaleBrowse) last() (time.Duration, int) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+// firstAdds returns when each instance was first added, and every remove.
+func firstAdds(evs []recorded) (added map[string]time.Duration, removed []string) {
+	added = make(map[string]time.Duration)
+	for _, ev := range evs {
+		switch ev.Kind {
+		case mdns.EventAdd:
+			if _, ok := added[ev.Entry.Instance]; !ok {
+				added[ev.Entry.Instance] = ev.at
+			}
+		case mdns.EventRemove:
+			removed = append(removed, ev.Entry.Instance)
+		}
+	}
+	return added, removed
+}
+
+// lastAdd is when the last instance was added, and how many were.
+func lastAdd(added map[string]time.Duration) (time.Duration, int) {
 	var last time.Duration
-	for _, at := range b.added {
+	for _, at := range added {
 		last = max(last, at)
 	}
-	return last, len(b.added)
+	return last, len(added)
 }
 
 // packets counts the datagrams on the link in [from, to], and those over
@@ -137,7 +111,8 @@ func testScale(t *testing.T, hosts, each int, within time.Duration, maxPackets i
 		}
 		b := l.browse(t)
 		mdnstest.Advance(within)
-		last, n := b.last()
+		added, removed := firstAdds(b.events())
+		last, n := lastAdd(added)
 		pkts, over := l.packets(b.start, b.start.Add(last))
 		t.Logf("%d of %d instances by %v, the last at %v; %d datagrams until then; link %+v", n, hosts*each, within, last, pkts, l.link.Stats())
 		if n != hosts*each {
@@ -151,13 +126,12 @@ func testScale(t *testing.T, hosts, each int, within time.Duration, maxPackets i
 		}
 		// Nothing is lost afterwards either.
 		mdnstest.Advance(30 * time.Second)
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		if len(b.removed) > 0 {
-			t.Errorf("%d removes, the first %q", len(b.removed), b.removed[0])
+		added, removed = firstAdds(b.events())
+		if len(removed) > 0 {
+			t.Errorf("%d removes, the first %q", len(removed), removed[0])
 		}
-		if len(b.added) != hosts*each {
-			t.Errorf("%d of %d instances seen after 30 s more", len(b.added), hosts*each)
+		if len(added) != hosts*each {
+			t.Errorf("%d of %d instances seen after 30 s more", len(added), hosts*each)
 		}
 	})
 }
@@ -185,13 +159,9 @@ func TestScaleFiveThousandOnOneHost(t *testing.T) {
 // that fit the MTU (§17).
 func TestRegisterNoWaitThousandReady(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		link := mdnstest.NewLink(mdnstest.LinkConfig{LogSize: 1 << 16})
-		h := link.AddHost("h1")
-		c, err := mdns.Listen(mdns.Config{Network: h, Rand: rand.New(rand.NewPCG(1, 2))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer func() { c.Close(); h.Close(); link.Close() }()
+		link := newLink(t, mdnstest.LinkConfig{LogSize: 1 << 16})
+		_, c := addHost(t, link, "h1", both)
+		var err error
 		start := time.Now()
 		g0 := runtime.NumGoroutine()
 		regs := make([]*mdns.Registration, 1000)

@@ -1,9 +1,7 @@
 package mdns_test
 
 import (
-	"context"
 	"slices"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -41,44 +39,29 @@ func TestWindowsReceivePath(t *testing.T) {
 }
 
 func winScenario(t *testing.T, family func(*mdns.Config), pktinfo bool) {
-	link := mdnstest.NewLink(mdnstest.LinkConfig{})
-	defer link.Close()
-	listen := func(n mdns.Network) *mdns.Conn {
-		cfg := mdns.Config{Network: n}
-		family(&cfg)
-		c, err := mdns.Listen(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-		return c
-	}
-	win := listen(mdns.WindowsNetwork(link.AddHost("win"), pktinfo))
-	peer := listen(link.AddHost("peer"))
+	link := newLink(t)
+	win := listen(t, mdns.WindowsNetwork(link.AddHost("win"), pktinfo), both, family)
+	_, peer := addHost(t, link, "peer", both, family)
 
 	// The Windows host browses; the peer then registers, so the Windows
 	// host can only learn of it from datagrams it receives.
-	seenByWin := winBrowse(t, win)
-	register := func(c *mdns.Conn, name string) {
-		if _, err := c.Register(context.Background(), mdns.Service{Instance: name, Type: "_http._tcp", Port: 80}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	register(peer, "Peer")
+	q := mdns.BrowseQuery{Type: "_http._tcp"}
+	seenByWin := browseOn(t, win, q, time.Now(), nil)
+	register(t, peer, mdns.Service{Instance: "Peer", Type: "_http._tcp", Port: 80})
 	mdnstest.Advance(3 * time.Second)
-	if got, want := slices.Contains(seenByWin(), "Peer"), pktinfo; got != want {
+	if got, want := slices.Contains(kinds(seenByWin.events()), "add Peer"), pktinfo; got != want {
 		t.Errorf("the Windows host found the peer's service: %v, want %v", got, want)
 	}
 
 	// The Windows host registers, lets its announcements pass, and a host
 	// that joins later asks: only an answer to its query can tell it.
-	register(win, "Win")
+	register(t, win, mdns.Service{Instance: "Win", Type: "_http._tcp", Port: 80})
 	mdnstest.Advance(10 * time.Second)
-	late := listen(link.AddHost("late"))
-	seenByLate := winBrowse(t, late)
+	_, late := addHost(t, link, "late", both, family)
+	seenByLate := browseOn(t, late, q, time.Now(), nil)
 	mdnstest.Advance(3 * time.Second)
-	if got, want := slices.Contains(seenByLate(), "Win"), pktinfo; got != want {
-		t.Errorf("the late host found the Windows host's service: %v, want %v (it was heard: %v)", got, want, seenByLate())
+	if got, want := slices.Contains(kinds(seenByLate.events()), "add Win"), pktinfo; got != want {
+		t.Errorf("the late host found the Windows host's service: %v, want %v (it was heard: %v)", got, want, kinds(seenByLate.events()))
 	}
 
 	st := win.Stats()
@@ -88,34 +71,5 @@ func winScenario(t *testing.T, family func(*mdns.Config), pktinfo bool) {
 		}
 	} else if st.DroppedUnknownIf == 0 || st.Queries != 0 || st.Responses != 0 {
 		t.Errorf("stats %+v: want every datagram dropped as from an unknown interface", st)
-	}
-}
-
-// winBrowse browses _http._tcp on c until the test ends and returns the
-// instances added so far.
-func winBrowse(t *testing.T, c *mdns.Conn) func() []string {
-	ctx, cancel := context.WithCancel(context.Background())
-	var (
-		mu    sync.Mutex
-		names []string
-	)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		c.Browse(ctx, mdns.BrowseQuery{Type: "_http._tcp"}, func(ev mdns.BrowseEvent) error {
-			mu.Lock()
-			defer mu.Unlock()
-			if ev.Kind == mdns.EventAdd {
-				names = append(names, ev.Entry.Instance)
-			}
-			return nil
-		})
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	return func() []string {
-		synctest.Wait()
-		mu.Lock()
-		defer mu.Unlock()
-		return slices.Clone(names)
 	}
 }

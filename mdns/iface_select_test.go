@@ -24,8 +24,7 @@ func manyIfaces(t *testing.T) *mdnstest.Host {
 	h := mdnstest.NewHost(mdnstest.HostConfig{Name: "desk"})
 	t.Cleanup(func() { h.Close() })
 	for i, name := range []string{"eth0", "enp3s0", "wlan0", "docker0", "veth1a2b"} {
-		link := mdnstest.NewLink(mdnstest.LinkConfig{Name: name})
-		t.Cleanup(func() { link.Close() })
+		link := newLink(t, mdnstest.LinkConfig{Name: name})
 		ps := []netip.Prefix{
 			netip.MustParsePrefix(fmt.Sprintf("10.%d.0.1/24", i+1)),
 			netip.MustParsePrefix(fmt.Sprintf("fd00:%d::1/64", i+1)),
@@ -169,8 +168,7 @@ func TestJoinFailureWarned(t *testing.T) {
 		if got := ifaceNames(conn); len(got) != 5 {
 			t.Errorf("serving %v, want all five (IPv6 where IPv4 failed)", got)
 		}
-		link := mdnstest.NewLink(mdnstest.LinkConfig{})
-		defer link.Close()
+		link := newLink(t)
 		if _, err := h.AddInterface(link, mdnstest.InterfaceConfig{Name: "eth9", Prefixes: []netip.Prefix{netip.MustParsePrefix("10.9.0.1/24")}}); err != nil {
 			t.Fatal(err)
 		}

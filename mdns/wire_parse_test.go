@@ -10,15 +10,6 @@ import (
 	"github.com/miekg/dns"
 )
 
-func packed(t *testing.T, m *dns.Msg) []byte {
-	t.Helper()
-	b, err := m.Pack()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func TestParseMessageFilters(t *testing.T) {
 	q := new(dns.Msg)
 	q.SetQuestion("_x._tcp.local.", dns.TypePTR)
