@@ -91,7 +91,11 @@ func (r *Registry) decode(key string, value []byte) (decoded, skip) {
 		meta = maps.Clone(meta)
 		delete(meta, domains.MetaDomain)
 		for _, o := range strings.Split(d, ",") {
-			if o = domains.NormalizeDomain(strings.TrimSpace(o)); o != "" && !slices.Contains(origins, o) {
+			// A name with blanks inside is no domain (RFC 1035 §2.3.1):
+			// dropped, else " dev ." would read as "dev " here and as
+			// "dev" once written back.
+			o = domains.NormalizeDomain(strings.TrimSpace(o))
+			if o != "" && !strings.ContainsAny(o, " \t\r\n") && !slices.Contains(origins, o) {
 				origins = append(origins, o)
 			}
 		}
