@@ -128,7 +128,7 @@ func TestLANFlood(t *testing.T) {
 		fig := map[string]any{
 			"full": full, "seconds": floodTime.Seconds(), "announcementsSent": announced, "queriesSent": queried,
 			"queriesPerSecond": float64(queried) / qSeconds,
-			"browsers": peak, "browsersAfter": final,
+			"browsers":         peak, "browsersAfter": final,
 			"responderCPUSeconds": cpuSec, "responderCPUPct": 100 * cpuSec / floodTime.Seconds(),
 			"responderRSSKBBefore": rss0, "responderRSSKBAfter": rss1,
 			"answerPackets": rl.packets, "answerRecords": rl.records, "distinctRecords": rl.distinct,
