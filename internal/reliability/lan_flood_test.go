@@ -33,7 +33,8 @@ import (
 // and each still shows all of them after the flood; h2 multicasts no
 // record more than once a second on its interface (RFC 6762 §6), counted
 // in a capture taken inside h2's namespace. h2's CPU and memory are
-// reported.
+// reported, and what the kernel dropped on each host's mDNS sockets (the
+// share of the flood a process was too slow to read).
 func TestLANFlood(t *testing.T) {
 	full := fullRun(t, "flood")
 	dur := paramDuration(t, "FLOOD_DURATION", pick(full, 60*time.Second, 10*time.Second))
@@ -71,6 +72,8 @@ func TestLANFlood(t *testing.T) {
 			}
 		}
 		stopCap := captureFrom(t, lan, h2)
+		hosts := []*testlan.Host{h2, lan.Host(3), lan.Host(4)}
+		drops0 := udpDrops(t, hosts)
 		cpu0, rss0 := procCPU(ann.Pid()), procRSS(ann.Pid())
 		t0 := time.Now()
 
@@ -93,6 +96,11 @@ func TestLANFlood(t *testing.T) {
 		}
 		floodTime := time.Since(t0)
 		cpu1, rss1 := procCPU(ann.Pid()), procRSS(ann.Pid())
+		drops1 := udpDrops(t, hosts)
+		drops := map[string]int{}
+		for i, h := range hosts {
+			drops[h.Name] = drops1[i] - drops0[i]
+		}
 		time.Sleep(5 * time.Second) // the last answers, and a stats line
 		capPath := stopCap()
 		peak := peaks(peers, t0)
@@ -133,7 +141,7 @@ func TestLANFlood(t *testing.T) {
 			"responderRSSKBBefore": rss0, "responderRSSKBAfter": rss1,
 			"answerPackets": rl.packets, "answerRecords": rl.records, "distinctRecords": rl.distinct,
 			"maxPerRecordPerSecond": rl.maxPerSecond, "minGapMs": ms(rl.minGap), "tooSoon": len(rl.tooSoon),
-			"legitRemoves": len(removes),
+			"legitRemoves": len(removes), "kernelDrops": drops,
 		}
 		figures(t, "flood", fig)
 
@@ -297,6 +305,31 @@ func doneSent(out string) (int, float64) {
 		}
 	}
 	return 0, 0
+}
+
+// udpDrops returns, per host, the datagrams the kernel dropped on its
+// port-5353 sockets so far (full receive buffers: what a process too slow
+// for the flood never read), from /proc/net/udp and udp6 in the host's
+// namespace.
+func udpDrops(t *testing.T, hosts []*testlan.Host) []int {
+	t.Helper()
+	out := make([]int, len(hosts))
+	for i, h := range hosts {
+		txt, err := h.Run(t, 10*time.Second, "cat", "/proc/net/udp", "/proc/net/udp6")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(txt, "\n") {
+			f := strings.Fields(l)
+			// sl local_address rem_address st ... drops (last)
+			if len(f) < 13 || !strings.HasSuffix(f[1], ":14E9") {
+				continue
+			}
+			n, _ := strconv.Atoi(f[len(f)-1])
+			out[i] += n
+		}
+	}
+	return out
 }
 
 // procCPU is a process's user + system time in seconds (USER_HZ 100),
