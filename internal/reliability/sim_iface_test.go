@@ -215,6 +215,7 @@ func runIfaceCase(t *testing.T, tc ifaceCase) {
 	for bn, v := range map[string]*ifaceView{"a": va, "b": vb, "c": vc} {
 		for _, inst := range []string{"svc-a", "svc-b"} {
 			at := v.seenSince(inst, tUp)
+			t.Logf("%s: browser %s shows %s at +%s", tc.name, bn, inst, since(at, tUp))
 			if at.IsZero() || at.Sub(tUp) > ifaceSeenWithin {
 				t.Errorf("browser %s: %s shown %v after the change (want within %v)", bn, inst, since(at, tUp), ifaceSeenWithin)
 			}
