@@ -42,10 +42,13 @@ func TestLANInterfaces(t *testing.T) {
 	// three probes 250 ms apart, the announcement 250 ms after the
 	// third), exact on the virtual clock (sim_iface_test.go). On real
 	// sockets the kernel's notification and the scheduler of a loaded
-	// machine come on top: the thresholds allow them 500 ms, and the
-	// figures show what they took.
-	maxAnnounce := paramDuration(t, "IFACE_MAX_ANNOUNCE", 1500*time.Millisecond)
-	maxSeen := paramDuration(t, "IFACE_MAX_SEEN", 2*time.Second)
+	// machine come on top: the measurement run allows them 500 ms, and
+	// its figures show what they took. The short form runs in CI beside
+	// other packages' LAN tests on a small machine, where every timer
+	// can fire hundreds of milliseconds late: it checks the same things
+	// with twice the allowance.
+	maxAnnounce := paramDuration(t, "IFACE_MAX_ANNOUNCE", pick(full, 1500*time.Millisecond, 3*time.Second))
+	maxSeen := paramDuration(t, "IFACE_MAX_SEEN", pick(full, 2*time.Second, 4*time.Second))
 	const typ = "_flap._tcp"
 	opts := testlan.Options{Hosts: 3, Binaries: []string{"./cmd/mdns-announce", "./internal/reliability/relpeer"}}
 	testlan.Run(t, opts, func(t *testing.T, lan *testlan.LAN) {
