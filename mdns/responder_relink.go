@@ -22,9 +22,12 @@ import (
 // returns, such as a VPN's tunN, stays until pushed out by newer ones).
 const maxVanished = 16
 
-// vanished is what an interface had announced when it went away.
+// vanished is what an interface had announced when it went away: the
+// addresses, under which host name and TTL.
 type vanished struct {
 	addrs []netip.Addr // without zones
+	host  string
+	ttl   uint32
 	at    time.Time
 }
 
@@ -51,7 +54,7 @@ func (r *responder) rememberVanished(ifi *ifaceState) {
 	for i, a := range addrs {
 		addrs[i] = a.WithZone("")
 	}
-	r.vanished[ifi.Name] = vanished{addrs: addrs, at: time.Now()}
+	r.vanished[ifi.Name] = vanished{addrs: addrs, host: r.hostFQDN(), ttl: r.hostTTL(), at: time.Now()}
 }
 
 // relinked sends goodbyes on ifr, an interface that has come back, for
@@ -64,13 +67,13 @@ func (r *responder) relinked(ifr *ifResp) {
 		return
 	}
 	delete(r.vanished, ifr.ifi.Name)
-	if r.closed || time.Since(v.at) >= time.Duration(r.hostTTL())*time.Second {
+	if r.closed || time.Since(v.at) >= time.Duration(v.ttl)*time.Second {
 		return
 	}
 	var gone []*prr
 	for _, a := range v.addrs {
 		if !r.ownedAnywhere(a) {
-			gone = append(gone, r.addrRecords(a)...)
+			gone = append(gone, r.addrRecordsFor(v.host, v.ttl, a)...)
 		}
 	}
 	if len(gone) > 0 {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mdnskit/mdnskit/internal/reliability/dnswire"
+	"github.com/mdnskit/mdnskit/internal/reliability/procstat"
 	"github.com/mdnskit/mdnskit/internal/testlan"
 	"github.com/mdnskit/mdnskit/mdns"
 )
@@ -74,7 +75,7 @@ func TestLANFlood(t *testing.T) {
 		stopCap := captureFrom(t, lan, h2)
 		hosts := []*testlan.Host{h2, lan.Host(3), lan.Host(4)}
 		drops0 := udpDrops(t, hosts)
-		cpu0, rss0 := procCPU(ann.Pid()), procRSS(ann.Pid())
+		cpu0, rss0 := procstat.CPUSeconds(ann.Pid()), procstat.RSSKB(ann.Pid())
 		t0 := time.Now()
 
 		spoof := []string{"-spoof", "10.99.0.128/25", "-iface", h1.Iface, "-duration", dur.String()}
@@ -95,7 +96,7 @@ func TestLANFlood(t *testing.T) {
 			}
 		}
 		floodTime := time.Since(t0)
-		cpu1, rss1 := procCPU(ann.Pid()), procRSS(ann.Pid())
+		cpu1, rss1 := procstat.CPUSeconds(ann.Pid()), procstat.RSSKB(ann.Pid())
 		drops1 := udpDrops(t, hosts)
 		drops := map[string]int{}
 		for i, h := range hosts {
@@ -330,36 +331,4 @@ func udpDrops(t *testing.T, hosts []*testlan.Host) []int {
 		}
 	}
 	return out
-}
-
-// procCPU is a process's user + system time in seconds (USER_HZ 100),
-// from /proc: the harness shares the hosts' PID namespace.
-func procCPU(pid int) float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 13 {
-		return 0
-	}
-	u, _ := strconv.ParseFloat(f[11], 64)
-	k, _ := strconv.ParseFloat(f[12], 64)
-	return (u + k) / 100
-}
-
-// procRSS is a process's VmRSS in kB.
-func procRSS(pid int) int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmRSS:" {
-			n, _ := strconv.Atoi(f[1])
-			return n
-		}
-	}
-	return 0
 }
