@@ -45,6 +45,9 @@ type responder struct {
 	// proxies are the host names we publish for other devices
 	// (responder_proxy.go).
 	proxies []*proxyHost
+	// vanished are the addresses interfaces that went away had
+	// announced, by interface name (responder_relink.go).
+	vanished map[string]vanished
 }
 
 // ifResp is the responder's state on one interface.
@@ -119,6 +122,7 @@ func (r *responder) ifaceUp(ifi *ifaceState) {
 	ifr.lastMC[1] = make(map[string]time.Time)
 	r.ifs[ifi.Index] = ifr
 	r.changed()
+	r.relinked(ifr)
 	if r.closed || r.idle() {
 		return
 	}
@@ -184,6 +188,7 @@ func (r *responder) ifaceDown(ifi *ifaceState) {
 		return
 	}
 	ifr.gone = true
+	r.rememberVanished(ifi)
 	r.c.cancel(ifr.probe)
 	for f := range ifr.batches {
 		for _, b := range ifr.batches[f] {

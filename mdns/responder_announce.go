@@ -143,11 +143,18 @@ func (r *responder) sendMC(ifr *ifResp, v6 bool, answers []*prr, extra func([]*p
 		}
 		r.c.multicast(ifr.ifi, v6, m)
 	}
+	// RFC 6762 §6 counts from when the record left, so the time is taken
+	// after the writes: packing and writing can take a while on a loaded
+	// machine (the loop preempted in between), and counting from before
+	// them let the next copy follow less than a second after this one on
+	// the wire (977 ms in the LAN flood test). Datagrams the pacer queues
+	// leave later still (pace.go): only large bursts are queued.
+	sentAt := time.Now()
 	for _, p := range slices.Concat(answers, extras) {
 		if o.goodbye {
 			delete(lm, p.id)
 		} else {
-			lm[p.id] = now
+			lm[p.id] = sentAt
 		}
 	}
 }

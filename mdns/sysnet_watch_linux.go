@@ -14,8 +14,11 @@ import (
 const (
 	// sysCoalesce gathers the burst of rtnetlink messages one change
 	// produces (a link coming up brings its link, IPv4 and IPv6 address
-	// messages) into one call of changed.
-	sysCoalesce = 150 * time.Millisecond
+	// messages, sent by the kernel within microseconds) into one call of
+	// changed. It is short because it delays everything a link change
+	// starts (RFC 6762 §8): the 0–250 ms of §8.1 and three probes 250 ms
+	// apart already take up to 1 s before the first announcement.
+	sysCoalesce = 20 * time.Millisecond
 	// sysSafetyPoll catches anything netlink dropped or that happened
 	// before the subscription.
 	sysSafetyPoll = 30 * time.Second

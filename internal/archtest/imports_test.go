@@ -29,10 +29,12 @@ var allowedOurs = map[string][]string{
 	"internal/floodpeer": {},
 	"internal/scalepeer": {"mdns"},
 	// Reliability on lossy links, under churn, floods and flaps, and over
-	// long runs; its DNS reader for captures and its browser/churn peer.
-	"internal/reliability":         {"mdns", "mdns/mdnstest", "domains", "txt", "internal/testlan", "internal/reliability/dnswire"},
-	"internal/reliability/dnswire": {},
-	"internal/reliability/relpeer": {"mdns"},
+	// long runs; its DNS reader for captures, its reader of /proc and its
+	// browser/churn peer.
+	"internal/reliability":          {"mdns", "mdns/mdnstest", "domains", "txt", "internal/testlan", "internal/reliability/dnswire", "internal/reliability/procstat"},
+	"internal/reliability/dnswire":  {},
+	"internal/reliability/procstat": {},
+	"internal/reliability/relpeer":  {"mdns", "internal/reliability/procstat"},
 
 	// What the commands share: printing browse results, network flags;
 	// golden transcripts run on a simulated link.

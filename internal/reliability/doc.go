@@ -17,7 +17,9 @@
 //     1-hour soak) run only when MDNS_RELIABILITY names them, from the
 //     scripts in scripts/, which set their durations and thresholds and
 //     produce the figures of RELIABILITY.md. A 2-minute soak runs in
-//     every `go test ./...` (skipped with -short) as a smoke test.
+//     every `go test ./...` (skipped with -short) as a smoke test, and so
+//     do the floods and the interface flaps in a short form with the
+//     same checks (fullRun, lan_forms_test.go).
 //
 // Thresholds are checked by the harness the scripts run, against figures
 // measured on real (virtual) links; no unit test asserts a timing.
