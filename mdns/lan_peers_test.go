@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -193,6 +194,12 @@ func dnsProbe(t *testing.T, h *testlan.Host, mode, src, dst, name string, timeou
 		res.Replies = append(res.Replies, probeReply{From: r.From, Port: r.Port, Msg: m})
 	}
 	return res
+}
+
+// announces reports whether m is an announcement rather than an answer
+// to a PTR question: it holds an SRV record among its answers.
+func announces(m *dns.Msg) bool {
+	return slices.ContainsFunc(m.Answer, func(rr dns.RR) bool { _, ok := rr.(*dns.SRV); return ok })
 }
 
 // answersPTR reports whether m answers name's PTR with target.
