@@ -12,12 +12,15 @@
 //     POOF when goodbyes are lost, re-probing after a link comes back.
 //     These run with `go test ./...`.
 //   - Real sockets on internal/testlan, loss and duplication injected by
-//     nftables inside each host's namespace (lan_*_test.go). The long
-//     ones (10-minute lossy runs, churn, floods, interface flaps, the
-//     1-hour soak) run only when MDNS_RELIABILITY names them, from the
-//     scripts in scripts/, which set their durations and thresholds and
-//     produce the figures of RELIABILITY.md. A 2-minute soak runs in
-//     every `go test ./...` (skipped with -short) as a smoke test.
+//     nftables inside each host's namespace (lan_*_test.go): lossy
+//     links, churn, the soak. Each has a short form that runs in every
+//     `go test ./...` (skipped with -short, or where namespaces cannot be
+//     made; CI requires them): lossy links for a minute at 10 %, churn
+//     of 100 cycles and 10 killed processes, a 2-minute soak. The full
+//     measurement runs (10-minute lossy runs at 10 and 30 %, 1000 cycles
+//     and 100 kills, the 1-hour soak) run when MDNS_RELIABILITY names
+//     them, from the scripts in scripts/, which set their durations and
+//     thresholds and print the figures of RELIABILITY.md.
 //
 // Thresholds are checked by the harness the scripts run, against figures
 // measured on real (virtual) links; no unit test asserts a timing.

@@ -29,12 +29,13 @@ import (
 // MDNS_REL_MAX_HEAP_GROWTH_KB, its goroutines where they were. RSS is
 // reported (the Go runtime returns freed memory to the system lazily).
 func TestLANChurn(t *testing.T) {
-	scenario(t, "churn")
-	cycles := paramInt(t, "CYCLES", 1000)
-	workers := paramInt(t, "WORKERS", 10)
-	kills := paramInt(t, "KILLS", 100)
-	maxCacheGrowth := paramInt(t, "MAX_CACHE_GROWTH", 0)
-	maxHeapGrowth := paramInt(t, "MAX_HEAP_GROWTH_KB", 2048)
+	form := scenario(t, "churn")
+	t.Parallel() // its namespaces are its own; mostly it waits
+	cycles := form.int("CYCLES", 100, 1000)
+	workers := form.int("WORKERS", 10, 10)
+	kills := form.int("KILLS", 10, 100)
+	maxCacheGrowth := form.int("MAX_CACHE_GROWTH", 0, 0)
+	maxHeapGrowth := form.int("MAX_HEAP_GROWTH_KB", 2048, 2048)
 	const typ = "_churn._tcp"
 	opts := testlan.Options{Hosts: 5, Binaries: []string{"./cmd/mdns-announce", "./cmd/mdns-browse", "./internal/reliability/relpeer"}}
 	testlan.Run(t, opts, func(t *testing.T, lan *testlan.LAN) {
@@ -100,7 +101,7 @@ func TestLANChurn(t *testing.T) {
 			"baseline": base, "peakChurn": peak1, "afterChurn": after1, "peakKills": peak2, "afterKills": after2,
 			"lastKilledRemovedAfterS": removedAt.Sub(lastKill).Seconds(),
 		}
-		figures(t, "churn", fig)
+		figures(t, form, "churn", fig)
 
 		for phase, views := range map[string][][]string{"after the churn": views1, "after the kills": views2} {
 			for i, v := range views {
