@@ -52,7 +52,9 @@ rel_run() {
             go test ./internal/reliability -run "^(${test})\$" -count=1 -v -timeout "$timeout"
     ) >"$log" 2>&1 || status=$?
     echo "   ended   $(date -u +%FT%TZ); load: $(cut -d' ' -f1-3 /proc/loadavg); go test exit $status"
-    grep -E '^\s*(--- |FAIL|ok|PASS)|lan_[a-z]+_test.go:[0-9]+: ' "$log" | grep -v 'figures: ' | tail -40 || true
+    # The verdict and the test's own findings, not the commands it ran.
+    grep -E '^\s*(--- |FAIL|ok|PASS)|lan_[a-z]+_test.go:[0-9]+: ' "$log" |
+        grep -v -E 'figures: |soak sample: | h[0-9]+\$ ' | tail -40 || true
     echo "-- figures ($figs):"
     tail -n +"$((before + 1))" "$figs" 2>/dev/null | rel_print_figures
     return "$status"

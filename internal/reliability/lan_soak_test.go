@@ -42,7 +42,9 @@ import (
 // relpeer browsers' live heap within MDNS_REL_SOAK_MAX_HEAP_GROWTH_KB and
 // their goroutines no more than after the warm-up; no browser removes a
 // service that is alive, each reports each service within
-// MDNS_REL_SOAK_MAX_CONVERGE, every withdrawn or killed service is
+// MDNS_REL_SOAK_MAX_CONVERGE (15 s: it is measured from the start of
+// the mdns-announce process, on a machine the soak shares; the lossy
+// scenario pins convergence), every withdrawn or killed service is
 // removed, no conflict is invented, each churn batch ends with its
 // goroutines back at its baseline, and every browser's final view is the
 // set of services alive.
@@ -57,7 +59,7 @@ func TestLANSoak(t *testing.T) {
 		batch:         form.int("SOAK_CHURN_CYCLES", 20, 50),
 		maxRSSGrowth:  form.int("SOAK_MAX_RSS_GROWTH_KB", 4096, 4096),
 		maxHeapGrowth: form.int("SOAK_MAX_HEAP_GROWTH_KB", 2048, 2048),
-		maxConverge:   form.duration("SOAK_MAX_CONVERGE", 5*time.Second, 5*time.Second),
+		maxConverge:   form.duration("SOAK_MAX_CONVERGE", 15*time.Second, 15*time.Second),
 	}
 	if cfg.warmup >= cfg.duration {
 		t.Fatalf("MDNS_REL_SOAK_WARMUP %v leaves nothing of MDNS_REL_SOAK_DURATION %v", cfg.warmup, cfg.duration)
