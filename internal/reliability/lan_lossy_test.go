@@ -38,7 +38,11 @@ func TestLANLossy(t *testing.T) {
 	t.Parallel() // its namespaces are its own; mostly it waits
 	im := impair{lossPct: form.int("LOSS", 10, 10), dupPct: form.int("DUP", 5, 5)}
 	dur := form.duration("DURATION", time.Minute, 10*time.Minute)
-	maxConverge := form.duration("MAX_CONVERGE", 5*time.Second, 5*time.Second)
+	// The short form runs in CI next to the other LAN scenarios: its
+	// bound leaves room for a busy machine (a short run on a shared
+	// 2-core machine saw 6.6 s once; the 10-minute runs at 10 % stayed
+	// under 5 s, RELIABILITY.md).
+	maxConverge := form.duration("MAX_CONVERGE", 10*time.Second, 5*time.Second)
 	maxSpurious := form.int("MAX_SPURIOUS", 0, 0) // negative: reported, not checked
 	loseEvery := form.int("LOSE_GOODBYES", 3, 5)
 	const announcers, browsers, stable, slots = 5, 3, 2, 2
@@ -56,7 +60,12 @@ func TestLANLossy(t *testing.T) {
 		rec := &runRecord{browsers: browsers, start: time.Now()}
 		fleet := newFleet(t, lan, hosts[:announcers], stable, slots, rec)
 		rnd := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
-		fleet.cycle(rnd, dur, loseEvery, [2]time.Duration{20 * time.Second, 90 * time.Second}, [2]time.Duration{5 * time.Second, 20 * time.Second})
+		up, down := [2]time.Duration{20 * time.Second, 90 * time.Second}, [2]time.Duration{5 * time.Second, 20 * time.Second}
+		if !form.full {
+			// A minute must see withdrawals, some with their goodbyes cut.
+			up, down = [2]time.Duration{10 * time.Second, 30 * time.Second}, [2]time.Duration{3 * time.Second, 10 * time.Second}
+		}
+		fleet.cycle(rnd, dur, loseEvery, up, down)
 		// Let every withdrawal run its course: goodbyes lost, the SRV
 		// record expires at the latest its TTL later.
 		time.Sleep(staleAfter + 5*time.Second)

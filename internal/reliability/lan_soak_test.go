@@ -35,7 +35,9 @@ import (
 // cache, the mDNS packets sent and received on the LAN (nftables counters
 // in every host, no loss) and the browsers' events. After
 // MDNS_REL_SOAK_DURATION the churn stops and the LAN drains for a SRV TTL
-// (killed services expire) before the last sample.
+// (killed services expire) before the last sample: 120 s, or
+// MDNS_REL_SOAK_KILL_TTL, the killed announcers' --ttl (20 s in the short
+// form).
 //
 // Checked: every long-lived process's RSS at the end within
 // MDNS_REL_SOAK_MAX_RSS_GROWTH_KB of its RSS after the warm-up, the
@@ -52,10 +54,13 @@ func TestLANSoak(t *testing.T) {
 	form := scenario(t, "soak")
 	t.Parallel() // its namespaces are its own; mostly it waits
 	cfg := soakConfig{
-		duration:      form.duration("SOAK_DURATION", 2*time.Minute, time.Hour),
-		sample:        form.duration("SOAK_SAMPLE", 30*time.Second, time.Minute),
-		warmup:        form.duration("SOAK_WARMUP", 30*time.Second, 5*time.Minute),
-		killHold:      form.duration("SOAK_KILL_HOLD", 10*time.Second, 20*time.Second),
+		duration: form.duration("SOAK_DURATION", 2*time.Minute, time.Hour),
+		sample:   form.duration("SOAK_SAMPLE", 30*time.Second, time.Minute),
+		warmup:   form.duration("SOAK_WARMUP", 30*time.Second, 5*time.Minute),
+		killHold: form.duration("SOAK_KILL_HOLD", 10*time.Second, 20*time.Second),
+		// As in the churn scenario, the short form's killed announcers
+		// publish with a 20-s TTL so that the drain fits CI's minutes.
+		killTTL:       form.duration("SOAK_KILL_TTL", 20*time.Second, 0),
 		batch:         form.int("SOAK_CHURN_CYCLES", 20, 50),
 		maxRSSGrowth:  form.int("SOAK_MAX_RSS_GROWTH_KB", 4096, 4096),
 		maxHeapGrowth: form.int("SOAK_MAX_HEAP_GROWTH_KB", 2048, 2048),
@@ -73,8 +78,8 @@ func TestLANSoak(t *testing.T) {
 }
 
 type soakConfig struct {
-	duration, sample, warmup, killHold, maxConverge time.Duration
-	batch, maxRSSGrowth, maxHeapGrowth              int
+	duration, sample, warmup, killHold, killTTL, maxConverge time.Duration
+	batch, maxRSSGrowth, maxHeapGrowth                       int
 }
 
 // soak is one run of TestLANSoak.
@@ -171,7 +176,7 @@ func (s *soak) run(announcers int) {
 		case <-loadDone:
 			loadDone = nil
 			phase = "drain"
-			drainEnd = time.Now().Add(staleAfter + 20*time.Second)
+			drainEnd = time.Now().Add((&lifetime{ttl: cfg.killTTL}).staleAfter() + 20*time.Second)
 			t.Logf("soak: load ended after %v; draining until %v", time.Since(start).Round(time.Second), drainEnd.Format(time.TimeOnly))
 			continue
 		case <-tick.C:
@@ -220,7 +225,8 @@ func (s *soak) run(announcers int) {
 
 	fig := map[string]any{
 		"minutes": cfg.duration.Minutes(), "sampleSeconds": cfg.sample.Seconds(), "warmupMinutes": cfg.warmup.Minutes(),
-		"registrations": len(rec.lives) - len(s.kills), "kills": len(s.kills),
+		"killTTLSeconds": cfg.killTTL.Seconds(),
+		"registrations":  len(rec.lives) - len(s.kills), "kills": len(s.kills),
 		"libBatches": lib.batches, "libCycles": lib.cycles, "libFailed": lib.failed, "libRenamed": lib.renamed, "libLeaks": len(lib.leaks),
 		"pairs": rep.pairs, "convergeMedianMs": ms(quantile(rep.converged, 0.5)), "convergeP99Ms": ms(quantile(rep.converged, 0.99)),
 		"convergeMaxMs": ms(quantile(rep.converged, 1)), "missing": len(rep.missing), "spuriousRemoves": len(rep.spurious),
@@ -286,8 +292,8 @@ func (s *soak) killLoop(end time.Time, typ string) {
 	rnd := rand.New(rand.NewPCG(uint64(end.UnixNano()), 3))
 	for i := 0; time.Now().Before(end); i++ {
 		name := fmt.Sprintf("kill %d", i)
-		l := &lifetime{name: name, host: 4, start: time.Now()}
-		p := h.Start(s.t, s.lan.Bin("mdns-announce"), "--instance", name, "--service", typ, "--port", fmt.Sprint(20000+i%10000))
+		l := &lifetime{name: name, host: 4, start: time.Now(), ttl: s.cfg.killTTL}
+		p := h.Start(s.t, s.lan.Bin("mdns-announce"), announceArgs(name, typ, 20000+i%10000, s.cfg.killTTL)...)
 		if !p.WaitOutput(30*time.Second, "registered") {
 			s.t.Errorf("%s did not register:\n%s", name, p.Output())
 			_ = p.Signal(syscall.SIGKILL)

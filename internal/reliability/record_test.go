@@ -21,6 +21,17 @@ type lifetime struct {
 	established time.Time
 	renamed     bool
 	goodbyeLost bool
+	// ttl is the TTL its records were published with (mdns-announce
+	// --ttl); zero for RFC 6762's defaults.
+	ttl time.Duration
+}
+
+// staleAfter is how long l may linger at a browser once withdrawn.
+func (l *lifetime) staleAfter() time.Duration {
+	if l.ttl > 0 {
+		return l.ttl + time.Second
+	}
+	return staleAfter
 }
 
 // runRecord is what a run produced.
@@ -114,7 +125,7 @@ func (r *runRecord) analyse(convergeWithin time.Duration) report {
 				if l.goodbyeLost {
 					rep.lostBye = append(rep.lostBye, removed.Sub(l.stop))
 				}
-			case r.end.Sub(l.stop) > staleAfter:
+			case r.end.Sub(l.stop) > l.staleAfter():
 				rep.stale = append(rep.stale, fmt.Sprintf("b%d %s (withdrawn at %v)", b+1, l.name, l.stop.Sub(r.start)))
 			}
 		}
