@@ -11,7 +11,8 @@
 #                    namespace with only loopback (required: these runs
 #                    multicast; never on a machine's own network). "-"
 #                    runs go test directly, relying on internal/testlan's
-#                    own namespaces alone.
+#                    own namespaces alone. ISOLATE (fuzz-volume.sh's name
+#                    for it) is taken when NETLAB_ISOLATED is unset.
 #   REL_OUT          directory for figures, logs and captures
 #                    (default: a new directory under ${TMPDIR:-/tmp})
 #   REL_NICE         niceness of the run (default 10)
@@ -27,7 +28,8 @@ rel_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 rel_run() {
     local name=$1 test=$2 timeout=${REL_TIMEOUT:-$3}
     shift 3
-    if [[ -z "${NETLAB_ISOLATED:-}" ]]; then
+    NETLAB_ISOLATED=${NETLAB_ISOLATED:-${ISOLATE:-}}
+    if [[ -z "$NETLAB_ISOLATED" ]]; then
         echo "$0: set NETLAB_ISOLATED to a command that runs its arguments in a fresh" >&2
         echo "  network namespace with only loopback (or to - to rely on testlan alone)" >&2
         exit 2
