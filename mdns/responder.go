@@ -69,6 +69,9 @@ type ifResp struct {
 	// direct is when an asker last got a record just multicast by
 	// unicast (responder_answer.go).
 	direct map[directKey]time.Time
+	// rescuing are our records another responder said goodbye to, by
+	// prr.id, per family, until the rescue goes out (responder_rescue.go).
+	rescuing [2]map[string]bool
 }
 
 func fam(v6 bool) int {

@@ -102,6 +102,7 @@ func (r *responder) handleResponse(in *inMsg) {
 	recs := make([]dns.RR, 0, len(m.Answer)+len(m.Ns)+len(m.Extra))
 	recs = append(append(append(recs, m.Answer...), m.Ns...), m.Extra...)
 	r.suppressDuplicates(ifr, in.v6, recs)
+	r.rescue(ifr, in.v6, recs)
 	r.watchDeferredHost(ifr, in, recs)
 	src := sourceOf(ifr, in)
 	local := src == fromThisMachine

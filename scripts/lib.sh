@@ -1,51 +1,78 @@
-# Shared by the scripts that produce the figures of RELIABILITY.md
-# (source it; it is not a command).
+# lib.sh — what the reliability scripts share (sourced, not run).
 #
-# The scenarios are LAN tests (internal/reliability, internal/testlan):
-# they need root and build their own network namespaces. They must never
-# run in this machine's own network namespace, where they would multicast
-# on a real network: run a script as root inside a fresh, isolated
-# namespace (only `lo`), or name a wrapper that makes one in
-# NETLAB_ISOLATED, e.g.
+# Each script runs one LAN scenario of internal/reliability in its full
+# form: it sets MDNS_RELIABILITY and the scenario's MDNS_REL_* parameters,
+# runs `go test` through the wrapper named by NETLAB_ISOLATED, collects the
+# figures the test writes (MDNS_REL_FIGURES) and prints them. The test
+# itself checks the thresholds: a run that misses one fails, and so does
+# the script.
 #
-#   NETLAB_ISOLATED=/path/to/isolated scripts/flood.sh
-#
-# rel_run refuses to start otherwise.
-
+#   NETLAB_ISOLATED  command that runs its arguments in a fresh network
+#                    namespace with only loopback (required: these runs
+#                    multicast; never on a machine's own network). Unset,
+#                    the script must itself run as root in such a
+#                    namespace: it refuses to start where it sees any
+#                    interface but lo. ISOLATE (fuzz-volume.sh's name for
+#                    it) is taken when NETLAB_ISOLATED is unset.
+#   REL_OUT          directory for figures, logs and captures
+#                    (default: a new directory under ${TMPDIR:-/tmp})
+#   REL_NICE         niceness of the run (default 10)
+#   REL_TIMEOUT      go test -timeout (default: the script's own)
 set -euo pipefail
-REL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-# rel_isolated checks that this process sees no interface but lo, unless
-# NETLAB_ISOLATED will provide such a namespace.
-rel_isolated() {
-    if [[ -n "${NETLAB_ISOLATED:-}" ]]; then
-        return 0
+rel_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# rel_run NAME TEST TIMEOUT [VAR=VALUE...]: run TEST (a -run pattern) of
+# internal/reliability with MDNS_RELIABILITY=NAME and the given
+# MDNS_REL_* settings; figures go to $REL_OUT/figures.jsonl, the test's log
+# to $REL_OUT/NAME-<time>.log.
+rel_run() {
+    local name=$1 test=$2 timeout=${REL_TIMEOUT:-$3}
+    shift 3
+    NETLAB_ISOLATED=${NETLAB_ISOLATED:-${ISOLATE:-}}
+    local wrap=()
+    if [[ -n "$NETLAB_ISOLATED" ]]; then
+        read -r -a wrap <<<"$NETLAB_ISOLATED"
+    else
+        local links
+        links=$(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | tr '\n' ' ')
+        if [[ "$links" != "lo " ]]; then
+            echo "$0: SAFETY: interfaces here: ${links:-unknown}. Run as root in a fresh" >&2
+            echo "  network namespace with only lo, or set NETLAB_ISOLATED to a command" >&2
+            echo "  that runs its arguments in one." >&2
+            exit 2
+        fi
     fi
-    local links
-    links=$(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | tr '\n' ' ')
-    if [[ "$links" != "lo " ]]; then
-        echo "SAFETY: interfaces here: ${links:-unknown}. Run as root in an isolated network" >&2
-        echo "namespace (only lo), or set NETLAB_ISOLATED to a wrapper that makes one." >&2
-        exit 2
-    fi
+    REL_OUT=${REL_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/mdnskit-rel.XXXXXX")}
+    mkdir -p "$REL_OUT"
+    REL_OUT=$(cd "$REL_OUT" && pwd)
+    local stamp log figs=$REL_OUT/figures.jsonl
+    stamp=$(date -u +%Y%m%dT%H%M%SZ)
+    log=$REL_OUT/$name-$stamp.log
+    local before=0
+    [[ -f "$figs" ]] && before=$(wc -l <"$figs")
+    echo "== $name: $test, $* (log $log)"
+    echo "   started $(date -u +%FT%TZ); load: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
+    local status=0
+    (
+        cd "$rel_root"
+        env MDNS_RELIABILITY="$name" MDNS_REL_FIGURES="$figs" MDNS_LAN_OUT="$REL_OUT/lan-$name-$stamp" "$@" \
+            "${wrap[@]}" nice -n "${REL_NICE:-10}" \
+            go test ./internal/reliability -run "^(${test})\$" -count=1 -v -timeout "$timeout"
+    ) >"$log" 2>&1 || status=$?
+    echo "   ended   $(date -u +%FT%TZ); load: $(cut -d' ' -f1-3 /proc/loadavg); go test exit $status"
+    # The verdict and the test's own findings, not the commands it ran.
+    grep -E '^\s*(--- |FAIL|ok|PASS)|lan_[a-z]+_test.go:[0-9]+: ' "$log" |
+        grep -v -E 'figures: |soak sample: | h[0-9]+\$ ' | tail -40 || true
+    echo "-- figures ($figs):"
+    tail -n +"$((before + 1))" "$figs" 2>/dev/null | rel_print_figures
+    return "$status"
 }
 
-# rel_run SCENARIO TESTNAME TIMEOUT [VAR=VALUE...]
-# runs one scenario's full measurement with the given MDNS_REL_*
-# parameters, appends its figures (JSON lines) to $REL_FIGURES (default
-# figures-SCENARIO.jsonl in the current directory) and prints them.
-rel_run() {
-    local scenario=$1 test=$2 timeout=$3
-    shift 3
-    rel_isolated
-    local figs=${REL_FIGURES:-$PWD/figures-$scenario.jsonl}
-    local status=0
-    echo "== $scenario: go test -run '^$test\$' -timeout $timeout $* (load: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs)"
-    (cd "$REL_ROOT" && ${NETLAB_ISOLATED:-} env MDNS_RELIABILITY="$scenario" MDNS_REL_FIGURES="$figs" "$@" \
-        go test -count=1 -run "^$test\$" -v -timeout "$timeout" ./internal/reliability/) || status=$?
-    echo "== $scenario figures ($figs):"
-    if [[ -f "$figs" ]]; then
-        tail -n 1 "$figs" | python3 -m json.tool 2>/dev/null || tail -n 1 "$figs"
+# rel_print_figures: one figures line per JSON line on stdin, readable.
+rel_print_figures() {
+    if command -v jq >/dev/null; then
+        jq -c 'del(.perMinute)' && return
     fi
-    return "$status"
+    cat
 }

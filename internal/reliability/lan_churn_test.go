@@ -29,12 +29,17 @@ import (
 // MDNS_REL_MAX_HEAP_GROWTH_KB, its goroutines where they were. RSS is
 // reported (the Go runtime returns freed memory to the system lazily).
 func TestLANChurn(t *testing.T) {
-	scenario(t, "churn")
-	cycles := paramInt(t, "CYCLES", 1000)
-	workers := paramInt(t, "WORKERS", 10)
-	kills := paramInt(t, "KILLS", 100)
-	maxCacheGrowth := paramInt(t, "MAX_CACHE_GROWTH", 0)
-	maxHeapGrowth := paramInt(t, "MAX_HEAP_GROWTH_KB", 2048)
+	form := scenario(t, "churn")
+	t.Parallel() // its namespaces are its own; mostly it waits
+	cycles := form.int("CYCLES", 100, 1000)
+	workers := form.int("WORKERS", 10, 10)
+	kills := form.int("KILLS", 10, 100)
+	maxCacheGrowth := form.int("MAX_CACHE_GROWTH", 0, 0)
+	maxHeapGrowth := form.int("MAX_HEAP_GROWTH_KB", 2048, 2048)
+	// The short form's killed announcers publish with a 20-s TTL, so that
+	// what they leave expires within CI's minutes; the full run keeps
+	// RFC 6762's 120 s.
+	killTTL := form.duration("KILL_TTL", 20*time.Second, 0)
 	const typ = "_churn._tcp"
 	opts := testlan.Options{Hosts: 5, Binaries: []string{"./cmd/mdns-announce", "./cmd/mdns-browse", "./internal/reliability/relpeer"}}
 	testlan.Run(t, opts, func(t *testing.T, lan *testlan.LAN) {
@@ -85,22 +90,22 @@ func TestLANChurn(t *testing.T) {
 
 		// Phase 2: processes killed without a goodbye.
 		t1 := time.Now()
-		killed := killAnnouncers(t, lan, h1, typ, kills)
+		killed := killAnnouncers(t, lan, h1, typ, kills, killTTL)
 		lastKill := time.Now()
 		// A killed service's SRV and addresses expire at their TTL; §10.4
 		// reconfirmation then takes its PTR and TXT within 10 s.
-		time.Sleep(staleAfter + 20*time.Second)
+		time.Sleep((&lifetime{ttl: killTTL}).staleAfter() + 20*time.Second)
 		peak2 := peaks(peers, t1)
 		after2 := snapshots(peers)
 		views2 := views(peers, watch)
 		removedAt := lastRemovals(peers, watch, "kill ")
 
 		fig := map[string]any{
-			"cycles": done.Cycles, "workers": workers, "churnSeconds": churnTime.Seconds(), "kills": killed,
+			"cycles": done.Cycles, "workers": workers, "killTTLSeconds": killTTL.Seconds(), "churnSeconds": churnTime.Seconds(), "kills": killed,
 			"baseline": base, "peakChurn": peak1, "afterChurn": after1, "peakKills": peak2, "afterKills": after2,
 			"lastKilledRemovedAfterS": removedAt.Sub(lastKill).Seconds(),
 		}
-		figures(t, "churn", fig)
+		figures(t, form, "churn", fig)
 
 		for phase, views := range map[string][][]string{"after the churn": views1, "after the kills": views2} {
 			for i, v := range views {
@@ -129,10 +134,10 @@ func TestLANChurn(t *testing.T) {
 	})
 }
 
-// killAnnouncers starts n mdns-announce processes on h, ten at a time,
-// and SIGKILLs each 0–2 s after it is established; it returns how many it
-// killed established.
-func killAnnouncers(t *testing.T, lan *testlan.LAN, h *testlan.Host, typ string, n int) int {
+// killAnnouncers starts n mdns-announce processes on h, ten at a time
+// (with --ttl ttl when it is not zero), and SIGKILLs each 0–2 s after it
+// is established; it returns how many it killed established.
+func killAnnouncers(t *testing.T, lan *testlan.LAN, h *testlan.Host, typ string, n int, ttl time.Duration) int {
 	t.Helper()
 	var mu sync.Mutex
 	killed := 0
@@ -149,7 +154,7 @@ func killAnnouncers(t *testing.T, lan *testlan.LAN, h *testlan.Host, typ string,
 				if i >= n {
 					return
 				}
-				p := h.Start(t, lan.Bin("mdns-announce"), "--instance", fmt.Sprintf("kill %d", i), "--service", typ, "--port", fmt.Sprint(8000+i))
+				p := h.Start(t, lan.Bin("mdns-announce"), announceArgs(fmt.Sprintf("kill %d", i), typ, 8000+i, ttl)...)
 				ok := p.WaitOutput(30*time.Second, "registered")
 				time.Sleep(time.Duration(rnd.Int64N(int64(2 * time.Second))))
 				_ = p.Signal(syscall.SIGKILL)
@@ -164,6 +169,15 @@ func killAnnouncers(t *testing.T, lan *testlan.LAN, h *testlan.Host, typ string,
 	}
 	wg.Wait()
 	return killed
+}
+
+// announceArgs are mdns-announce's arguments for one service.
+func announceArgs(instance, typ string, port int, ttl time.Duration) []string {
+	args := []string{"--instance", instance, "--service", typ, "--port", fmt.Sprint(port)}
+	if ttl > 0 {
+		args = append(args, "--ttl", ttl.String())
+	}
+	return args
 }
 
 func linesOf(s string) []stamped {

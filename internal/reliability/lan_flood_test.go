@@ -37,11 +37,11 @@ import (
 // reported, and what the kernel dropped on each host's mDNS sockets (the
 // share of the flood a process was too slow to read).
 func TestLANFlood(t *testing.T) {
-	full := fullRun(t, "flood")
-	dur := paramDuration(t, "FLOOD_DURATION", pick(full, 60*time.Second, 10*time.Second))
-	anns := paramInt(t, "FLOOD_ANNOUNCEMENTS", pick(full, 100_000, 20_000))
-	qps := paramInt(t, "FLOOD_QPS", pick(full, 10_000, 2_000))
-	maxRSS := paramInt(t, "FLOOD_MAX_RSS_KB", 64<<10)
+	form := scenario(t, "flood")
+	dur := form.duration("FLOOD_DURATION", 10*time.Second, 60*time.Second)
+	anns := form.int("FLOOD_ANNOUNCEMENTS", 20_000, 100_000)
+	qps := form.int("FLOOD_QPS", 2_000, 10_000)
+	maxRSS := form.int("FLOOD_MAX_RSS_KB", 64<<10, 64<<10)
 	const typ, legitN = "_flood._tcp", 4
 	testlan.NeedTools(t, "dumpcap", "tshark")
 	opts := testlan.Options{Hosts: 4, Binaries: []string{"./cmd/mdns-announce", "./internal/floodpeer", "./internal/reliability/relpeer"}}
@@ -135,7 +135,7 @@ func TestLANFlood(t *testing.T) {
 		}
 		cpuSec := cpu1 - cpu0
 		fig := map[string]any{
-			"full": full, "seconds": floodTime.Seconds(), "announcementsSent": announced, "queriesSent": queried,
+			"seconds": floodTime.Seconds(), "announcementsSent": announced, "queriesSent": queried,
 			"queriesPerSecond": float64(queried) / qSeconds,
 			"browsers":         peak, "browsersAfter": final,
 			"responderCPUSeconds": cpuSec, "responderCPUPct": 100 * cpuSec / floodTime.Seconds(),
@@ -144,7 +144,7 @@ func TestLANFlood(t *testing.T) {
 			"maxPerRecordPerSecond": rl.maxPerSecond, "minGapMs": ms(rl.minGap), "tooSoon": len(rl.tooSoon),
 			"legitRemoves": len(removes), "kernelDrops": drops,
 		}
-		figures(t, "flood", fig)
+		figures(t, form, "flood", fig)
 
 		for _, r := range removes {
 			t.Error(r)

@@ -35,9 +35,9 @@ import (
 // unanswered); and at the end every browser shows exactly Flap and
 // Peer, Flap with exactly h1's addresses now (nothing stale).
 func TestLANInterfaces(t *testing.T) {
-	full := fullRun(t, "ifaces")
-	blip := paramDuration(t, "IFACE_BLIP", 2*time.Second)
-	suspend := paramDuration(t, "IFACE_SUSPEND", pick(full, 30*time.Second, 5*time.Second))
+	form := scenario(t, "ifaces")
+	blip := form.duration("IFACE_BLIP", 2*time.Second, 2*time.Second)
+	suspend := form.duration("IFACE_SUSPEND", 5*time.Second, 30*time.Second)
 	// The protocol's own bound is 1 s (RFC 6762 §8.1: 0–250 ms, then
 	// three probes 250 ms apart, the announcement 250 ms after the
 	// third), exact on the virtual clock (sim_iface_test.go). On real
@@ -47,8 +47,8 @@ func TestLANInterfaces(t *testing.T) {
 	// other packages' LAN tests on a small machine, where every timer
 	// can fire hundreds of milliseconds late: it checks the same things
 	// with twice the allowance.
-	maxAnnounce := paramDuration(t, "IFACE_MAX_ANNOUNCE", pick(full, 1500*time.Millisecond, 3*time.Second))
-	maxSeen := paramDuration(t, "IFACE_MAX_SEEN", pick(full, 2*time.Second, 4*time.Second))
+	maxAnnounce := form.duration("IFACE_MAX_ANNOUNCE", 3*time.Second, 1500*time.Millisecond)
+	maxSeen := form.duration("IFACE_MAX_SEEN", 4*time.Second, 2*time.Second)
 	const typ = "_flap._tcp"
 	opts := testlan.Options{Hosts: 3, Binaries: []string{"./cmd/mdns-announce", "./internal/reliability/relpeer"}}
 	testlan.Run(t, opts, func(t *testing.T, lan *testlan.LAN) {
@@ -204,7 +204,7 @@ func TestLANInterfaces(t *testing.T) {
 			}
 		}
 
-		fig := map[string]any{"full": full, "blipSeconds": blip.Seconds(), "suspendSeconds": suspend.Seconds(), "h2RemovedFlapWhileAway": poofs, "h2RemovedFlapOtherwise": len(flapRemoves)}
+		fig := map[string]any{"blipSeconds": blip.Seconds(), "suspendSeconds": suspend.Seconds(), "h2RemovedFlapWhileAway": poofs, "h2RemovedFlapOtherwise": len(flapRemoves)}
 		for _, ph := range phases {
 			fig[ph.name] = map[string]any{
 				"ipCommandMs": cmdMs[ph.name], "changeInCommandMs": ms(ph.up.Sub(ph.upAfter.Add(-time.Duration(cmdMs[ph.name] * 1e6)))), "firstProbeMs": msSince(ph.firstProbe, ph.up),
@@ -213,7 +213,7 @@ func TestLANInterfaces(t *testing.T) {
 			}
 		}
 		fig["suspend"].(map[string]any)["h3SeesFlapMs"] = msSince(susp.h3Sees, susp.up)
-		figures(t, "ifaces", fig)
+		figures(t, form, "ifaces", fig)
 
 		for _, ph := range phases {
 			if ph.ann.IsZero() || ph.ann.Sub(ph.up) > maxAnnounce {

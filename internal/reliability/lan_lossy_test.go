@@ -34,12 +34,17 @@ import (
 // lost or not, within its SRV record's TTL, and at the end every browser
 // shows exactly the services alive.
 func TestLANLossy(t *testing.T) {
-	scenario(t, "lossy")
-	im := impair{lossPct: paramInt(t, "LOSS", 10), dupPct: paramInt(t, "DUP", 5)}
-	dur := paramDuration(t, "DURATION", 10*time.Minute)
-	maxConverge := paramDuration(t, "MAX_CONVERGE", 5*time.Second)
-	maxSpurious := paramInt(t, "MAX_SPURIOUS", 0) // negative: reported, not checked
-	loseEvery := paramInt(t, "LOSE_GOODBYES", 5)
+	form := scenario(t, "lossy")
+	t.Parallel() // its namespaces are its own; mostly it waits
+	im := impair{lossPct: form.int("LOSS", 10, 10), dupPct: form.int("DUP", 5, 5)}
+	dur := form.duration("DURATION", time.Minute, 10*time.Minute)
+	// The short form runs in CI next to the other LAN scenarios: its
+	// bound leaves room for a busy machine (a short run on a shared
+	// 2-core machine saw 6.6 s once; the 10-minute runs at 10 % stayed
+	// under 5 s, RELIABILITY.md).
+	maxConverge := form.duration("MAX_CONVERGE", 10*time.Second, 5*time.Second)
+	maxSpurious := form.int("MAX_SPURIOUS", 0, 0) // negative: reported, not checked
+	loseEvery := form.int("LOSE_GOODBYES", 3, 5)
 	const announcers, browsers, stable, slots = 5, 3, 2, 2
 	opts := testlan.Options{Hosts: announcers + browsers, Binaries: []string{"./cmd/mdns-announce", "./cmd/mdns-browse"}}
 	testlan.Run(t, opts, func(t *testing.T, lan *testlan.LAN) {
@@ -55,7 +60,12 @@ func TestLANLossy(t *testing.T) {
 		rec := &runRecord{browsers: browsers, start: time.Now()}
 		fleet := newFleet(t, lan, hosts[:announcers], stable, slots, rec)
 		rnd := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
-		fleet.cycle(rnd, dur, loseEvery, [2]time.Duration{20 * time.Second, 90 * time.Second}, [2]time.Duration{5 * time.Second, 20 * time.Second})
+		up, down := [2]time.Duration{20 * time.Second, 90 * time.Second}, [2]time.Duration{5 * time.Second, 20 * time.Second}
+		if !form.full {
+			// A minute must see withdrawals, some with their goodbyes cut.
+			up, down = [2]time.Duration{10 * time.Second, 30 * time.Second}, [2]time.Duration{3 * time.Second, 10 * time.Second}
+		}
+		fleet.cycle(rnd, dur, loseEvery, up, down)
 		// Let every withdrawal run its course: goodbyes lost, the SRV
 		// record expires at the latest its TTL later.
 		time.Sleep(staleAfter + 5*time.Second)
@@ -96,8 +106,8 @@ func TestLANLossy(t *testing.T) {
 			"packetsSent": c1.TX - c0.TX, "packetsDuplicated": c1.Duplicated - c0.Duplicated,
 			"dupMeasuredPct": pct(c1.Duplicated-c0.Duplicated, c1.TX-c0.TX),
 		}
-		figures(t, fmt.Sprintf("lossy-%d", im.lossPct), fig)
-		t.Logf("%v", rep)
+		figures(t, form, fmt.Sprintf("lossy-%d", im.lossPct), fig)
+		t.Logf("%v; slowest: %q", rep, rep.slowest)
 
 		for _, s := range rep.spurious {
 			t.Logf("spurious: %s", s)
@@ -119,6 +129,9 @@ func TestLANLossy(t *testing.T) {
 		}
 		if lost == 0 && im.lossPct > 0 {
 			t.Error("nftables lost nothing: the run tested no loss")
+		}
+		if fleet.cut == 0 && loseEvery > 0 {
+			t.Error("no withdrawal had its goodbyes cut off: the run tested no removal by TTL or POOF")
 		}
 	})
 }

@@ -21,6 +21,17 @@ type lifetime struct {
 	established time.Time
 	renamed     bool
 	goodbyeLost bool
+	// ttl is the TTL its records were published with (mdns-announce
+	// --ttl); zero for RFC 6762's defaults.
+	ttl time.Duration
+}
+
+// staleAfter is how long l may linger at a browser once withdrawn.
+func (l *lifetime) staleAfter() time.Duration {
+	if l.ttl > 0 {
+		return l.ttl + time.Second
+	}
+	return staleAfter
 }
 
 // runRecord is what a run produced.
@@ -45,6 +56,7 @@ type browseEvent struct {
 type report struct {
 	pairs     int
 	converged []time.Duration // start → add, pairs that converged
+	slowest   []string        // the pairs that took longest to converge, slowest first
 	missing   []string        // pairs never added while alive (long enough to)
 	spurious  []string        // removes while the service was alive
 	removedIn []time.Duration // stop → remove, withdrawn pairs
@@ -61,6 +73,11 @@ const staleAfter = 120*time.Second + time.Second
 
 func (r *runRecord) analyse(convergeWithin time.Duration) report {
 	rep := report{conflicts: r.conflicts}
+	type took struct {
+		d    time.Duration
+		pair string
+	}
+	var slow []took
 	byKey := map[string][]browseEvent{}
 	for _, ev := range r.events {
 		k := fmt.Sprintf("%d|%s", ev.browser, ev.instance)
@@ -93,6 +110,8 @@ func (r *runRecord) analyse(convergeWithin time.Duration) report {
 			switch {
 			case !added.IsZero() && added.Before(alive):
 				rep.converged = append(rep.converged, added.Sub(l.start))
+				slow = append(slow, took{added.Sub(l.start), fmt.Sprintf("b%d %s in %v (started %v)",
+					b+1, l.name, added.Sub(l.start).Round(time.Millisecond), l.start.Sub(r.start).Round(time.Millisecond))})
 			case alive.Sub(l.start) > convergeWithin:
 				rep.missing = append(rep.missing, fmt.Sprintf("b%d %s (started %v, alive %v)",
 					b+1, l.name, l.start.Sub(r.start), alive.Sub(l.start)))
@@ -106,10 +125,14 @@ func (r *runRecord) analyse(convergeWithin time.Duration) report {
 				if l.goodbyeLost {
 					rep.lostBye = append(rep.lostBye, removed.Sub(l.stop))
 				}
-			case r.end.Sub(l.stop) > staleAfter:
+			case r.end.Sub(l.stop) > l.staleAfter():
 				rep.stale = append(rep.stale, fmt.Sprintf("b%d %s (withdrawn at %v)", b+1, l.name, l.stop.Sub(r.start)))
 			}
 		}
+	}
+	slices.SortFunc(slow, func(a, b took) int { return int(b.d - a.d) })
+	for _, x := range slow[:min(5, len(slow))] {
+		rep.slowest = append(rep.slowest, x.pair)
 	}
 	return rep
 }
