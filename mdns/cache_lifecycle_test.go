@@ -258,7 +258,7 @@ func TestCacheBounds(t *testing.T) {
 		if got, want := e.c.Stats().CacheEvictions, uint64(n-16384); got != want {
 			t.Errorf("%d evictions after %d records, want %d (cache full at 16384)", got, n, want)
 		}
-		if d := e.c.Stats().DroppedQueueFull; d != 0 {
+		if d := e.link.Stats().QueueFull; d != 0 {
 			t.Fatalf("%d packets dropped by the test itself", d)
 		}
 		// The newest records are kept (the oldest expire first).

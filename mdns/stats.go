@@ -15,7 +15,6 @@ type Stats struct {
 	DroppedOpcode    uint64 // nonzero opcode or rcode (RFC 6762 §18.3, §18.11)
 	DroppedOffLink   uint64 // source not on the receiving interface's link (RFC 6762 §11)
 	DroppedSrcPort   uint64 // a response not from port 5353 (RFC 6762 §11)
-	DroppedQueueFull uint64 // no longer counted: packets wait in the socket's buffer, where the kernel counts what it drops
 	DroppedUnknownIf uint64 // arrived on an interface we do not serve
 	SkippedRecords   uint64 // malformed records skipped in otherwise valid messages
 
@@ -31,7 +30,7 @@ type Stats struct {
 type counters struct {
 	received, sent, sendErrors                             atomic.Uint64
 	oversize, malformed, tooMany, opcode, offLink, srcPort atomic.Uint64
-	queueFull, unknownIf, skippedRecords                   atomic.Uint64
+	unknownIf, skippedRecords                              atomic.Uint64
 	queries, responses, conflicts, evictions               atomic.Uint64
 	hostDeferrals, cacheDropped                            atomic.Uint64
 	joinFailures                                           atomic.Uint64
@@ -48,7 +47,6 @@ func (c *counters) snapshot() Stats {
 		DroppedOpcode:    c.opcode.Load(),
 		DroppedOffLink:   c.offLink.Load(),
 		DroppedSrcPort:   c.srcPort.Load(),
-		DroppedQueueFull: c.queueFull.Load(),
 		DroppedUnknownIf: c.unknownIf.Load(),
 		SkippedRecords:   c.skippedRecords.Load(),
 		Queries:          c.queries.Load(),

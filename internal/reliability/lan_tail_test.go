@@ -120,7 +120,6 @@ type jsonLine struct {
 	Evictions  uint64 `json:"evictions"`
 	Sent       uint64 `json:"sent"`
 	Received   uint64 `json:"received"`
-	QueueFull  uint64 `json:"queueFull"`
 	// relpeer churn / flood summaries
 	Cycles        int     `json:"cycles"`
 	Renamed       int     `json:"renamed"`

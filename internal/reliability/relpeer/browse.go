@@ -55,7 +55,7 @@ func browse(ctx context.Context, args []string, out *lines) error {
 		st := conn.Stats()
 		out.emit(map[string]any{"event": event, "cache": n, "cacheBound": bound, "proc": sampleProc(),
 			"sent": st.Sent, "received": st.Received, "evictions": st.CacheEvictions, "conflicts": st.Conflicts,
-			"queueFull": st.DroppedQueueFull, "malformed": st.DroppedMalformed, "offLink": st.DroppedOffLink})
+			"malformed": st.DroppedMalformed, "offLink": st.DroppedOffLink})
 	}
 	tick := time.NewTicker(*every)
 	defer tick.Stop()
