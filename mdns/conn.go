@@ -332,6 +332,10 @@ func (c *Conn) runDue() {
 	for t := c.sched.popDue(now); t != nil; t = c.sched.popDue(now) {
 		t.fn()
 	}
+	// Records that expire at one instant leave the cache together before
+	// a browser looks: a host whose address and SRV records run out at
+	// once is one remove, not an address update and then a remove.
+	c.qr.settle()
 }
 
 // after schedules fn on the loop after d.

@@ -106,8 +106,7 @@ func (q *querier) condemn(e *cacheEntry) {
 		if e.key.typ == dns.TypeSRV {
 			q.staleInstance(e)
 		}
-		q.settle()
-	})
+	}) // the browsers settle after the task (Conn.runDue)
 	q.reconfirm(e, p.task, 1)
 }
 

@@ -157,8 +157,7 @@ func (q *querier) entryDue(e *cacheEntry) {
 		if e.key.typ == dns.TypeSRV && !e.expires.Before(e.received.Add(e.ttl)) {
 			q.staleInstance(e)
 		}
-		q.settle()
-		return
+		return // the browsers settle once every task due now has run (Conn.runDue)
 	}
 	e.step++
 	// RFC 6762 §5.2: refresh only what someone is interested in. A
