@@ -1,8 +1,6 @@
 package txt
 
 import (
-	"bytes"
-	"compress/flate"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -143,11 +141,7 @@ func compactPart(p Payload, overflow map[string]string) (Attrs, error) {
 	if len(blob) > MaxInflatedSize {
 		return nil, fmt.Errorf("txt: payload blob is %d bytes before compression, max %d: %w", len(blob), MaxInflatedSize, ErrTooLarge)
 	}
-	var z bytes.Buffer
-	w, _ := flate.NewWriter(&z, flate.BestCompression) // cannot fail: the level is valid
-	w.Write(blob)                                      // a bytes.Buffer does not fail
-	w.Close()
-	enc := b64.EncodeToString(z.Bytes())
+	enc := b64.EncodeToString(deflateBest(blob))
 	var attrs Attrs
 	for i := 0; enc != "" || i == 0; i++ {
 		key := chunkPrefix + strconv.Itoa(i)

@@ -1,8 +1,6 @@
 package txt
 
 import (
-	"bytes"
-	"compress/zlib"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -59,11 +57,7 @@ func EncodeMicro(m Micro) ([][]byte, error) {
 	if len(js) > MaxInflatedSize {
 		return nil, fmt.Errorf("txt: micro payload JSON is %d bytes, max %d: %w", len(js), MaxInflatedSize, ErrTooLarge)
 	}
-	var z bytes.Buffer
-	w := zlib.NewWriter(&z) // go-micro: zlib.NewWriter, i.e. DefaultCompression
-	w.Write(js)             // a bytes.Buffer does not fail
-	w.Close()
-	enc := hex.EncodeToString(z.Bytes())
+	enc := hex.EncodeToString(zlibCompress(js)) // go-micro: zlib.NewWriter, i.e. DefaultCompression
 	if n := len(enc) + (len(enc)+MaxStringLen-1)/MaxStringLen; n > MaxPayloadSize {
 		return nil, fmt.Errorf("txt: micro payload needs %d bytes of TXT, max %d: %w", n, MaxPayloadSize, ErrTooLarge)
 	}
