@@ -69,3 +69,41 @@ func TestAnnounceForDevice(t *testing.T) {
 		}
 	})
 }
+
+// A device's host name lost to a late conflict (RFC 6762 §9) is renamed
+// and the new name printed, as for a service (TestLateRename): two
+// announcers publish the address records of "nas" while the link is cut;
+// when it heals, h2 rejoins, probes again and loses.
+func TestLateHostRename(t *testing.T) {
+	dir := t.TempDir()
+	files := []string{filepath.Join(dir, "h1.json"), filepath.Join(dir, "h2.json")}
+	for i, f := range files {
+		if err := os.WriteFile(f, []byte(`[{"host":"nas","addresses":["10.0.0.`+string(rune('5'+i))+`"]}]`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	synctest.Test(t, func(t *testing.T) {
+		link := mdnstest.NewLink(mdnstest.LinkConfig{})
+		h1, h2 := link.AddHost("h1"), link.AddHost("h2")
+		defer link.Close()
+		defer h1.Close()
+		defer h2.Close()
+		link.SetFaults(mdnstest.Faults{Loss: 1})
+		a1 := start(h1, nil, "--file", files[0], "--json")
+		a2 := start(h2, nil, "--file", files[1], "--json")
+		time.Sleep(5 * time.Second)
+		link.SetFaults(mdnstest.Faults{})
+		rejoin(t, h2)
+		time.Sleep(10 * time.Second)
+		a1.stop(t)
+		a2.stop(t)
+		out := a1.stdout.String() + a2.stdout.String()
+		if strings.Count(out, `"event":"registered","host":"nas.local"`) != 2 {
+			t.Fatalf("both should have registered nas while cut off:\n%s", out)
+		}
+		if !strings.Contains(a2.stdout.String(), `"event":"renamed","host":"nas-2.local"`) ||
+			!strings.Contains(a2.stdout.String(), `"old":"nas.local","new":"nas-2.local"}`) {
+			t.Errorf("no host rename printed:\n%s", out)
+		}
+	})
+}

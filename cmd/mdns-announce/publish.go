@@ -30,8 +30,13 @@ type publisher struct {
 
 	mu   sync.Mutex
 	live map[string]*pub
-	wg   sync.WaitGroup // rename watchers
-	lost chan lostName
+
+	// One goroutine watches every publication for renames and lost names
+	// (watch.go); wake tells it that the set changed.
+	wake      chan struct{} // cap 1
+	stopWatch context.CancelFunc
+	wg        sync.WaitGroup
+	lost      chan lostName
 }
 
 // pub is one published service.
@@ -39,7 +44,11 @@ type pub struct {
 	spec spec
 	pub  *domains.Publication   // plain services
 	host *mdns.HostRegistration // a device's address records alone
-	stop context.CancelFunc     // ends the rename watcher
+
+	// The names last printed, and whether the name was lost for good:
+	// set before the pub is listed in live, then the watcher's alone.
+	shown, shownHost string
+	lost             bool
 }
 
 // lostName reports a name lost after it was established (RFC 6762 §9)
@@ -50,10 +59,13 @@ type lostName struct {
 }
 
 func newPublisher(o *options, conn *mdns.Conn, out *output, stderr io.Writer) *publisher {
-	p := &publisher{o: o, conn: conn, out: out, live: make(map[string]*pub), lost: make(chan lostName, 16)}
+	p := &publisher{o: o, conn: conn, out: out, live: make(map[string]*pub), lost: make(chan lostName, 16), wake: make(chan struct{}, 1)}
 	if o.verbose {
 		p.logf = func(format string, args ...any) { cli.Errorf(stderr, name, format, args...) }
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p.stopWatch = cancel
+	p.wg.Go(func() { p.watch(ctx) })
 	return p
 }
 
@@ -158,7 +170,7 @@ func (p *publisher) add(ctx context.Context, s spec) (event, error) {
 		return p.addHost(ctx, s)
 	}
 	ev := event{Event: "registered", Instance: s.Instance, Service: s.Service, Domain: s.Domain, Port: s.Port}
-	pb := &pub{spec: s, stop: func() {}}
+	pb := &pub{spec: s}
 	if s.Registry {
 		if err := p.registerNode(ctx, &s); err != nil {
 			return event{}, fmt.Errorf("%s: %w", label(&s), err)
@@ -193,13 +205,9 @@ func (p *publisher) add(ctx context.Context, s spec) (event, error) {
 		if s.Host != "" {
 			ev.Host, ev.Addrs = pl.Registration().HostName(), s.Addresses
 		}
-		wctx, cancel := context.WithCancel(context.Background())
-		pb.stop = cancel
-		p.wg.Go(func() { p.watch(wctx, pb, ev.Instance, ev.Host) })
+		pb.shown, pb.shownHost = ev.Instance, ev.Host
 	}
-	p.mu.Lock()
-	p.live[s.key()] = pb
-	p.mu.Unlock()
+	p.list(pb)
 	return ev, nil
 }
 
@@ -214,12 +222,7 @@ func (p *publisher) addHost(ctx context.Context, s spec) (event, error) {
 	if hr.Name() != s.Host {
 		ev.Requested = s.Host + ".local"
 	}
-	wctx, cancel := context.WithCancel(context.Background())
-	pb := &pub{spec: s, host: hr, stop: cancel}
-	p.wg.Go(func() { p.watchHost(wctx, pb, ev.Host) })
-	p.mu.Lock()
-	p.live[s.key()] = pb
-	p.mu.Unlock()
+	p.list(&pub{spec: s, host: hr, shownHost: ev.Host})
 	return ev, nil
 }
 
@@ -265,10 +268,7 @@ func (p *publisher) update(ctx context.Context, cur *pub, s spec) (event, error)
 
 // withdraw deregisters a service with goodbyes (RFC 6762 §10.1).
 func (p *publisher) withdraw(ctx context.Context, cur *pub) (event, error) {
-	cur.stop()
-	p.mu.Lock()
-	delete(p.live, cur.spec.key())
-	p.mu.Unlock()
+	p.unlist(cur.spec.key())
 	s := &cur.spec
 	if cur.host != nil {
 		host := cur.host.Name() + ".local"
@@ -293,82 +293,15 @@ func (p *publisher) withdraw(ctx context.Context, cur *pub) (event, error) {
 	return event{Event: "deregistered", Instance: instance, Service: s.Service, Domain: s.Domain, Port: s.Port}, nil
 }
 
-// watch reports the renames of a registration after it was established
-// (RFC 6762 §9: a conflict found later), and a name lost for good.
-func (p *publisher) watch(ctx context.Context, pb *pub, cur, curHost string) {
-	g := pb.pub.Registration()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-g.Changed():
-		}
-		if err := g.Err(); err != nil {
-			p.reportLost(ctx, pb, fmt.Errorf("%s: %w", label(&pb.spec), err))
-			return
-		}
-		s := pb.spec
-		if n := pb.pub.Instance(); n != cur {
-			p.out.write(event{Event: "renamed", Instance: n, Service: s.Service, Domain: s.Domain, Port: s.Port, Old: cur, New: n})
-			cur = n
-		}
-		if h := g.HostName(); s.Host != "" && h != curHost {
-			p.out.write(event{Event: "renamed", Instance: cur, Service: s.Service, Domain: s.Domain, Port: s.Port, Host: h, Old: curHost, New: h})
-			curHost = h
-		}
-	}
-}
-
-// watchHost reports the renames of a host published alone, and its loss.
-func (p *publisher) watchHost(ctx context.Context, pb *pub, cur string) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-pb.host.Changed():
-		}
-		if err := pb.host.Err(); err != nil {
-			p.reportLost(ctx, pb, fmt.Errorf("host %q: %w", cur, err))
-			return
-		}
-		if n := pb.host.Name() + ".local"; n != cur {
-			p.out.write(event{Event: "renamed", Host: n, Old: cur, New: n})
-			cur = n
-		}
-	}
-}
-
-// reportLost hands a name lost for good to the main loop.
-func (p *publisher) reportLost(ctx context.Context, pb *pub, err error) {
-	if errors.Is(err, mdns.ErrClosed) {
-		return
-	}
-	select {
-	case p.lost <- lostName{key: pb.spec.key(), err: err}:
-	case <-ctx.Done():
-	}
-}
-
 // forget drops a service whose name was lost: there is nothing left to
 // withdraw.
-func (p *publisher) forget(key string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if pb := p.live[key]; pb != nil {
-		pb.stop()
-		delete(p.live, key)
-	}
-}
+func (p *publisher) forget(key string) { p.unlist(key) }
 
-// close withdraws everything: the registry's nodes and mirrors, then
-// every other record, each goodbye sent twice (RFC 6762 §10.1), and stops
-// the watchers.
+// close stops the watcher, then withdraws everything: the registry's
+// nodes and mirrors, then every other record, each goodbye sent twice
+// (RFC 6762 §10.1).
 func (p *publisher) close() error {
-	p.mu.Lock()
-	for _, pb := range p.live {
-		pb.stop()
-	}
-	p.mu.Unlock()
+	p.stopWatch()
 	var errs []error
 	if p.reg != nil {
 		errs = append(errs, p.reg.Close())
