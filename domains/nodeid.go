@@ -68,6 +68,30 @@ func ValidateNodeID(id string, f Flavour) error {
 	return nil
 }
 
+// FitNodeID maps a node id made elsewhere (go-micro makes up its own) to
+// one the flavour can publish: an id that [ValidateNodeID] accepts stays
+// as it is; otherwise bytes outside printable ASCII, and in the Micro
+// flavour the characters it refuses, become '-', and an id over 63 bytes
+// (one DNS label, RFC 1035 §2.3.4) loses the end of its name part,
+// keeping its last 37 bytes (go-micro's "-<uuid>"). The mapping is a
+// function of the id, so a deregistration finds what the registration
+// published; an empty id stays empty.
+func FitNodeID(id string, f Flavour) string {
+	if id == "" || ValidateNodeID(id, f) == nil {
+		return id
+	}
+	b := []byte(id)
+	for i, c := range b {
+		if c < 0x20 || c >= 0x7f || f == Micro && strings.IndexByte(`. \"();@$`, c) >= 0 {
+			b[i] = '-'
+		}
+	}
+	if tail := uuidLen + 1; len(b) > mdns.MaxLabel {
+		b = append(b[:mdns.MaxLabel-tail], b[len(b)-tail:]...)
+	}
+	return string(b)
+}
+
 func isAlnum(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }

@@ -4,21 +4,13 @@ package gomicro4
 
 import (
 	"maps"
-	"strings"
 
 	"github.com/mdnskit/mdnskit/domains"
 	"github.com/mdnskit/mdnskit/txt"
 	"go-micro.dev/v4/registry"
 )
 
-// maxLabel is a DNS label's limit (RFC 1035 §2.3.4), which a node id
-// must fit as a DNS-SD instance name.
-const maxLabel = 63
-
-// uuidTail is the "-<uuid>" go-micro ends its node ids with.
-const uuidTail = 37
-
-// toDomains is s in the domains model, node ids mapped by nodeID. It
+// toDomains is s in the domains model, node ids mapped by domains.FitNodeID. It
 // shares s's maps: domains.Registry.Register copies what it keeps.
 func toDomains(s *registry.Service, f domains.Flavour) *domains.Service {
 	out := &domains.Service{Name: s.Name, Version: s.Version, Metadata: s.Metadata, Endpoints: endpointsToTxt(s.Endpoints)}
@@ -27,7 +19,7 @@ func toDomains(s *registry.Service, f domains.Flavour) *domains.Service {
 			out.Nodes = append(out.Nodes, nil) // domains reports it
 			continue
 		}
-		out.Nodes = append(out.Nodes, &domains.Node{Id: nodeID(n.Id, f), Address: n.Address, Metadata: n.Metadata})
+		out.Nodes = append(out.Nodes, &domains.Node{Id: domains.FitNodeID(n.Id, f), Address: n.Address, Metadata: n.Metadata})
 	}
 	return out
 }
@@ -121,26 +113,4 @@ func valueFromTxt(v *txt.Value, depth int) *registry.Value {
 		}
 	}
 	return out
-}
-
-// nodeID maps a go-micro node id to one the flavour can publish (see the
-// package doc): an id that is valid stays as it is; otherwise bytes
-// outside printable ASCII, and in the Micro flavour the characters it
-// refuses, become '-', and an id over 63 bytes loses the end of its name
-// part, keeping its last 37 bytes ("-<uuid>"). The mapping is a function
-// of the id, so Deregister finds what Register published.
-func nodeID(id string, f domains.Flavour) string {
-	if id == "" || domains.ValidateNodeID(id, f) == nil {
-		return id
-	}
-	b := []byte(id)
-	for i, c := range b {
-		if c < 0x20 || c >= 0x7f || f == domains.Micro && strings.IndexByte(`. \"();@$`, c) >= 0 {
-			b[i] = '-'
-		}
-	}
-	if len(b) > maxLabel {
-		b = append(b[:maxLabel-uuidTail], b[len(b)-uuidTail:]...)
-	}
-	return string(b)
 }

@@ -402,54 +402,6 @@ func TestUnusedRegistry(t *testing.T) {
 	}
 }
 
-func TestNodeID(t *testing.T) {
-	const uuid = "1b4e28ba-2fa1-11d2-883f-0016d3cca427"
-	long := "a.very.long.dotted.service.name.in.go-micro.style"
-	for _, tc := range []struct {
-		id      string
-		flavour domains.Flavour
-		want    string
-	}{
-		{"greeter-" + uuid, domains.Micro, "greeter-" + uuid},
-		{"go.micro.srv.greeter-" + uuid, domains.Micro, "go-micro-srv-greeter-" + uuid},
-		{"go.micro.srv.greeter-" + uuid, domains.DNSSD, "go.micro.srv.greeter-" + uuid},
-		{"a (b);c@d$e\"f\\g", domains.Micro, "a--b--c-d-e-f-g"},
-		{long + "-" + uuid, domains.Micro, "a-very-long-dotted-service-" + uuid},
-		{long + "-" + uuid, domains.DNSSD, "a.very.long.dotted.service-" + uuid},
-		{"", domains.Micro, ""},
-	} {
-		got := nodeID(tc.id, tc.flavour)
-		if got != tc.want {
-			t.Errorf("nodeID(%q, %v) = %q, want %q", tc.id, tc.flavour, got, tc.want)
-		}
-		if got != "" && domains.ValidateNodeID(got, tc.flavour) != nil {
-			t.Errorf("nodeID(%q, %v) = %q, which is not valid", tc.id, tc.flavour, got)
-		}
-	}
-}
-
-// Whatever id a go-micro server makes up, the id published is one the
-// flavour accepts, and mapping it again changes nothing.
-func FuzzNodeID(f *testing.F) {
-	f.Add("go.micro.srv.greeter-1b4e28ba-2fa1-11d2-883f-0016d3cca427")
-	f.Add("helloworld-1b4e28ba-2fa1-11d2-883f-0016d3cca427")
-	f.Add("ünïcödé (x);y")
-	f.Fuzz(func(t *testing.T, id string) {
-		for _, fl := range []domains.Flavour{domains.Micro, domains.DNSSD} {
-			got := nodeID(id, fl)
-			if id == "" {
-				continue
-			}
-			if err := domains.ValidateNodeID(got, fl); err != nil {
-				t.Errorf("nodeID(%q, %v) = %q: %v", id, fl, got, err)
-			}
-			if again := nodeID(got, fl); again != got {
-				t.Errorf("nodeID(%q, %v) = %q, then %q", id, fl, got, again)
-			}
-		}
-	})
-}
-
 // go-micro's model survives the trip through domains' and back, nil and
 // empty kept apart.
 func TestConvertRoundTrip(t *testing.T) {
