@@ -7,6 +7,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
+)
+
+// Decompressors are reused for the same reason as compressors
+// (deflate.go): each holds a 32 KB window and its tables, which a new
+// reader per TXT record allocated again for every record a browser
+// decoded. A zlib reader reads the stream's header as it is made or
+// Reset, so its pool starts empty and fills with readers made for real
+// input.
+var (
+	zlibReaders  sync.Pool
+	flateReaders = sync.Pool{New: func() any { return flate.NewReader(nil) }}
 )
 
 // inflate decompresses data (a zlib stream if zlibHeader, else raw DEFLATE,
@@ -17,15 +29,25 @@ func inflate(data []byte, zlibHeader bool, input string) ([]byte, error) {
 	var r io.ReadCloser
 	hdr := 0
 	if zlibHeader {
-		zr, err := zlib.NewReader(bytes.NewReader(data))
+		var err error
+		if zr, ok := zlibReaders.Get().(io.ReadCloser); ok {
+			r, err = zr, zr.(zlib.Resetter).Reset(bytes.NewReader(data), nil)
+		} else {
+			r, err = zlib.NewReader(bytes.NewReader(data))
+		}
 		if err != nil {
+			if r != nil {
+				zlibReaders.Put(r)
+			}
 			return nil, inflateErr(err, input, 0, len(data))
 		}
-		r, hdr = zr, 2 // RFC 1950 §2.2: CMF and FLG precede the DEFLATE data
+		defer zlibReaders.Put(r)
+		hdr = 2 // RFC 1950 §2.2: CMF and FLG precede the DEFLATE data
 	} else {
-		r = flate.NewReader(bytes.NewReader(data))
+		r = flateReaders.Get().(io.ReadCloser)
+		r.(flate.Resetter).Reset(bytes.NewReader(data), nil) // cannot fail without a dictionary
+		defer flateReaders.Put(r)
 	}
-	defer r.Close()
 	out, err := io.ReadAll(io.LimitReader(r, MaxInflatedSize+1))
 	if err != nil {
 		return nil, inflateErr(err, input, hdr, len(data))
