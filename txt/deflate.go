@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"compress/zlib"
+	"io"
 	"sync"
 )
 
@@ -25,23 +26,21 @@ var (
 
 // zlibCompress is zlib.NewWriter's stream (DefaultCompression) of data:
 // what go-micro sends.
-func zlibCompress(data []byte) []byte {
-	var z bytes.Buffer
-	w := zlibWriters.Get().(*zlib.Writer)
-	w.Reset(&z)
-	w.Write(data) // a bytes.Buffer does not fail
-	w.Close()
-	zlibWriters.Put(w)
-	return z.Bytes()
-}
+func zlibCompress(data []byte) []byte { return compress(&zlibWriters, data) }
 
 // deflateBest is raw DEFLATE (RFC 1951) of data at BestCompression.
-func deflateBest(data []byte) []byte {
+func deflateBest(data []byte) []byte { return compress(&flateWriters, data) }
+
+// compress writes data through a writer of pool.
+func compress(pool *sync.Pool, data []byte) []byte {
 	var z bytes.Buffer
-	w := flateWriters.Get().(*flate.Writer)
+	w := pool.Get().(interface {
+		io.WriteCloser
+		Reset(io.Writer)
+	})
 	w.Reset(&z)
 	w.Write(data) // a bytes.Buffer does not fail
 	w.Close()
-	flateWriters.Put(w)
+	pool.Put(w)
 	return z.Bytes()
 }
