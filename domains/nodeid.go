@@ -1,8 +1,9 @@
 package domains
 
 import (
-	"crypto/rand"
+	"encoding/binary"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"unicode/utf8"
 
@@ -35,10 +36,14 @@ func NewNodeID(name string) string {
 	return prefix + "-" + newUUID()
 }
 
-// newUUID returns a random RFC 9562 version 4 UUID.
+// newUUID returns a random RFC 9562 version 4 UUID. A node id must be
+// unique, not secret (RFC 9562 §6.9 and §8): math/rand/v2's generator,
+// seeded by the system per process, is enough, and linking crypto/rand
+// instead would cost every program its FIPS module (BENCH.md).
 func newUUID() string {
 	var u [16]byte
-	rand.Read(u[:])         // never fails (crypto/rand, Go ≥ 1.24)
+	binary.LittleEndian.PutUint64(u[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(u[8:], rand.Uint64())
 	u[6] = u[6]&0x0f | 0x40 // RFC 9562 §5.4: version 4
 	u[8] = u[8]&0x3f | 0x80 // RFC 9562 §4.1: variant 10
 	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/miekg/dns"
+	"github.com/mdnskit/mdnskit/mdns/internal/dnsmsg"
 )
 
 // browser is the loop side of one Browse, Resolve, BrowseTypes or
@@ -84,7 +84,7 @@ func (b *browser) start() {
 	switch b.kind {
 	case browseInstances, browseTypes:
 		q.watch(b, b.ptr)
-		q.ask(b.ptrName, dns.TypePTR)
+		q.ask(b.ptrName, dnsmsg.TypePTR)
 		b.ptrDirty = true
 	case browseResolve:
 		inst := b.addInstance(canonical(b.resolveName), b.resolveName, b.resolveL)
@@ -104,7 +104,7 @@ func (b *browser) stop() {
 	switch b.kind {
 	case browseInstances, browseTypes:
 		q.unwatch(b, b.ptr)
-		q.unask(b.ptrName, dns.TypePTR)
+		q.unask(b.ptrName, dnsmsg.TypePTR)
 	case browseHost, browseAddr:
 		q.unwatch(b, b.host)
 		b.setAsking(&b.hostAsking, nil)
@@ -298,12 +298,12 @@ func everywhere(name string, typ uint16) askKey { return askKey{rrKey: rrKey{nam
 // queues add, update or remove.
 func (b *browser) resolve(inst *instance) {
 	q := b.q
-	srv := q.latest(inst.key, dns.TypeSRV)
-	txt := q.latest(inst.key, dns.TypeTXT)
+	srv := q.latest(inst.key, dnsmsg.TypeSRV)
+	txt := q.latest(inst.key, dnsmsg.TypeTXT)
 	var target string
 	host := ""
 	if srv != nil {
-		target = srv.rr.(*dns.SRV).Target
+		target = srv.rr.(*dnsmsg.SRV).Target
 		host = canonical(target)
 	}
 	if !inst.present {
@@ -317,14 +317,14 @@ func (b *browser) resolve(inst *instance) {
 	want := make(map[askKey]string)
 	if inst.present {
 		if srv == nil {
-			want[everywhere(inst.key, dns.TypeSRV)] = inst.name
+			want[everywhere(inst.key, dnsmsg.TypeSRV)] = inst.name
 		}
 		if txt == nil {
-			want[everywhere(inst.key, dns.TypeTXT)] = inst.name
+			want[everywhere(inst.key, dnsmsg.TypeTXT)] = inst.name
 		}
 		if srv != nil && len(addrs) == 0 {
-			want[everywhere(host, dns.TypeA)] = target
-			want[everywhere(host, dns.TypeAAAA)] = target
+			want[everywhere(host, dnsmsg.TypeA)] = target
+			want[everywhere(host, dnsmsg.TypeAAAA)] = target
 		}
 		if srv != nil && len(addrs) > 0 {
 			for _, k := range q.missingFamilies(inst.key, host) {
@@ -335,15 +335,15 @@ func (b *browser) resolve(inst *instance) {
 	b.setAsking(&inst.asking, want)
 
 	if inst.present && srv != nil && txt != nil && len(addrs) > 0 {
-		s := srv.rr.(*dns.SRV)
+		s := srv.rr.(*dnsmsg.SRV)
 		e := ServiceEntry{
 			Instance: inst.label, Type: b.typ, Domain: b.domain,
 			Host: strings.TrimSuffix(s.Target, "."), Port: s.Port, Priority: s.Priority, Weight: s.Weight,
-			Text: txtStrings(txt.rr.(*dns.TXT)), Addrs: addrs,
-			Ifaces: q.ifacesOf(inst.key, dns.TypeSRV), TTL: srv.remaining(time.Now()),
+			Text: txtStrings(txt.rr.(*dnsmsg.TXT)), Addrs: addrs,
+			Ifaces: q.ifacesOf(inst.key, dnsmsg.TypeSRV), TTL: srv.remaining(time.Now()),
 			Subtype: b.subtype,
 		}
-		complete := q.hostHas(host, dns.TypeA) && q.hostHas(host, dns.TypeAAAA) // for Resolve
+		complete := q.hostHas(host, dnsmsg.TypeA) && q.hostHas(host, dnsmsg.TypeAAAA) // for Resolve
 		switch {
 		case inst.known == nil:
 			b.out.push(inst.key, event{kind: EventAdd, entry: e, complete: complete})
@@ -441,7 +441,7 @@ func (b *browser) settleHost() {
 	addrs := b.q.hostAddrs(b.host)
 	want := make(map[askKey]string)
 	complete := true
-	for _, typ := range []uint16{dns.TypeA, dns.TypeAAAA} {
+	for _, typ := range []uint16{dnsmsg.TypeA, dnsmsg.TypeAAAA} {
 		if !b.q.hostHas(b.host, typ) {
 			// Asked until it comes or the host's NSEC denies it (RFC 6762
 			// §6.1): a responder may send each type over its own family
@@ -470,11 +470,11 @@ func (b *browser) settleAddr() {
 	}
 	b.hostDirty = false
 	var names []string
-	b.q.all(b.host, dns.TypePTR, func(e *cacheEntry) {
+	b.q.all(b.host, dnsmsg.TypePTR, func(e *cacheEntry) {
 		if b.addrZone != "" && e.ifName != b.addrZone {
 			return
 		}
-		if p, ok := e.rr.(*dns.PTR); ok {
+		if p, ok := e.rr.(*dnsmsg.PTR); ok {
 			if n := strings.TrimSuffix(p.Ptr, "."); !slices.Contains(names, n) {
 				names = append(names, n)
 			}
@@ -483,7 +483,7 @@ func (b *browser) settleAddr() {
 	slices.Sort(names)
 	want := make(map[askKey]string)
 	if len(names) == 0 {
-		want[everywhere(b.host, dns.TypePTR)] = b.hostName
+		want[everywhere(b.host, dnsmsg.TypePTR)] = b.hostName
 	}
 	b.setAsking(&b.hostAsking, want)
 	if len(names) > 0 {

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/miekg/dns"
+	"github.com/mdnskit/mdnskit/mdns/internal/dnsmsg"
 )
 
 // The querier's cache holds every record of class IN heard in responses on
@@ -47,9 +47,9 @@ type cacheKey struct {
 // cacheEntry is one cached record.
 type cacheEntry struct {
 	key      cacheKey
-	rr       dns.RR // class IN without the cache-flush bit, TTL as clamped
-	rdata    string // canonical RDATA: the record's identity within its RRset
-	target   string // PTR: canonical target; "" for other types
+	rr       dnsmsg.RR // class IN without the cache-flush bit, TTL as clamped
+	rdata    string    // canonical RDATA: the record's identity within its RRset
+	target   string    // PTR: canonical target; "" for other types
 	ifName   string
 	v6       bool  // family it was last heard on; refresh queries go there
 	fams     uint8 // families it was heard on (famBit); see knownAnswers

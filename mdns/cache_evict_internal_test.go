@@ -2,22 +2,21 @@ package mdns
 
 import (
 	"fmt"
-	"net"
 	"net/netip"
 	"testing"
 
-	"github.com/miekg/dns"
+	"github.com/mdnskit/mdnskit/mdns/internal/dnsmsg"
 )
 
 // The eviction policy (cache_evict.go), driven directly on a bare querier:
 // who gives way when the cache is full.
 
-func fromSrc(src string, ifi *ifaceState, rrs ...dns.RR) *inMsg {
+func fromSrc(src string, ifi *ifaceState, rrs ...dnsmsg.RR) *inMsg {
 	return &inMsg{msg: response(rrs...), ifi: ifi, src: netip.MustParseAddrPort(src)}
 }
 
-func aRecord(name string, i int, ttl uint32) dns.RR {
-	return &dns.A{Hdr: hdr(name, dns.TypeA, ttl), A: net.IPv4(10, 1, byte(i>>8), byte(i)).To4()}
+func aRecord(name string, i int, ttl uint32) dnsmsg.RR {
+	return &dnsmsg.A{Hdr: hdr(name, dnsmsg.TypeA, ttl), Addr: netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)})}
 }
 
 func (c *cache) countOf(src string) int {
@@ -50,10 +49,10 @@ func TestCacheShareBetweenSources(t *testing.T) {
 		t.Errorf("cache holds %d records, bound 1000", q.cache.total)
 	}
 	// A lost its oldest records (soonest to expire), not its newest.
-	if q.cache.find(cacheKey{ifi.Index, "a799.local.", dns.TypeA}, string(rdata(aRecord("a799.local.", 799, 120), true))) == nil {
+	if q.cache.find(cacheKey{ifi.Index, "a799.local.", dnsmsg.TypeA}, string(rdata(aRecord("a799.local.", 799, 120), true))) == nil {
 		t.Error("A's newest record was evicted")
 	}
-	if q.cache.find(cacheKey{ifi.Index, "a0.local.", dns.TypeA}, string(rdata(aRecord("a0.local.", 0, 120), true))) != nil {
+	if q.cache.find(cacheKey{ifi.Index, "a0.local.", dnsmsg.TypeA}, string(rdata(aRecord("a0.local.", 0, 120), true))) != nil {
 		t.Error("A's oldest record survived")
 	}
 	// A third source gets a third.
@@ -113,11 +112,11 @@ func TestCacheProtectsPinnedRecords(t *testing.T) {
 // instance protects the PTR at the type, and unpinning releases it.
 func TestCachePinnedInstanceProtectsItsPTR(t *testing.T) {
 	q, ifi := benchQuerier(10)
-	ptr := &dns.PTR{Hdr: hdr("_x._tcp.local.", dns.TypePTR, 4500), Ptr: "Legit._x._tcp.local."}
+	ptr := &dnsmsg.PTR{Hdr: hdr("_x._tcp.local.", dnsmsg.TypePTR, 4500), Ptr: "Legit._x._tcp.local."}
 	q.storeResponse(fromSrc("10.0.0.3:5353", ifi, ptr))
 	q.cache.pin("legit._x._tcp.local.")
 	for i := range 100 {
-		q.storeResponse(fromSrc("10.0.0.99:5353", ifi, &dns.PTR{Hdr: hdr("_x._tcp.local.", dns.TypePTR, 4500), Ptr: fmt.Sprintf("F%d._x._tcp.local.", i)}))
+		q.storeResponse(fromSrc("10.0.0.99:5353", ifi, &dnsmsg.PTR{Hdr: hdr("_x._tcp.local.", dnsmsg.TypePTR, 4500), Ptr: fmt.Sprintf("F%d._x._tcp.local.", i)}))
 	}
 	if _, ok := q.ptrTo("_x._tcp.local.", "legit._x._tcp.local."); !ok {
 		t.Fatal("the pinned instance's PTR was evicted")
@@ -136,11 +135,11 @@ func TestCacheEvictsSoonestExpiringOfTheSource(t *testing.T) {
 	const a = "10.0.0.10:5353"
 	q.storeResponse(fromSrc(a, ifi, aRecord("long.local.", 1, 4500), aRecord("short.local.", 2, 10), aRecord("mid.local.", 3, 120)))
 	q.storeResponse(fromSrc(a, ifi, aRecord("new.local.", 4, 60)))
-	if q.latest("short.local.", dns.TypeA) != nil || q.latest("new.local.", dns.TypeA) == nil {
+	if q.latest("short.local.", dnsmsg.TypeA) != nil || q.latest("new.local.", dnsmsg.TypeA) == nil {
 		t.Error("want short.local evicted for new.local")
 	}
 	q.storeResponse(fromSrc(a, ifi, aRecord("brief.local.", 5, 1)))
-	if q.latest("brief.local.", dns.TypeA) != nil || q.c.stats.cacheDropped.Load() != 1 {
+	if q.latest("brief.local.", dnsmsg.TypeA) != nil || q.c.stats.cacheDropped.Load() != 1 {
 		t.Error("a newcomer expiring before every other record of its source must be dropped")
 	}
 }

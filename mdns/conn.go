@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/miekg/dns"
+	"github.com/mdnskit/mdnskit/mdns/internal/dnsmsg"
 )
 
 // A Conn is one mDNS endpoint: a pair of sockets (IPv4, IPv6) shared by a
@@ -73,7 +73,7 @@ type inPacket struct {
 
 // inMsg is a parsed, accepted message as the responder and querier see it.
 type inMsg struct {
-	msg  *dns.Msg
+	msg  *dnsmsg.Msg
 	src  netip.AddrPort
 	dst  netip.Addr
 	ifi  *ifaceState

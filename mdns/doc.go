@@ -3,8 +3,8 @@
 // says goodbye for the services it publishes, and a querier that browses
 // with a bounded cache and add, update and remove events.
 //
-// It is the only package of mdnskit that touches the DNS wire format
-// (github.com/miekg/dns) and the socket layer (golang.org/x/net). Everything
+// It is the only package of mdnskit that touches the DNS wire format (its
+// own codec, mdns/internal/dnsmsg) and the socket layer (golang.org/x/net). Everything
 // it reads from the network is treated as hostile: packets from off the
 // link, oversized, malformed or with unexpected header bits are dropped and
 // counted in [Stats], never logged one by one.

@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/miekg/dns"
+	"github.com/mdnskit/mdnskit/mdns/internal/dnsmsg"
 )
 
 // FuzzHandlePacket feeds arbitrary bytes to the engine of a Conn that
@@ -88,8 +88,8 @@ func (e *fuzzEngine) run(t *testing.T, data []byte) {
 		if st == nil || st.state != stLive {
 			return // a conflict sent the name back to probing, as it may
 		}
-		q := new(dns.Msg)
-		q.SetQuestion(c.resp.hostFQDN(), dns.TypeA)
+		q := new(dnsmsg.Msg)
+		q.Question = []dnsmsg.Question{{Name: c.resp.hostFQDN(), Qtype: dnsmsg.TypeA, Qclass: dnsmsg.ClassINET}}
 		b, err := q.Pack()
 		if err != nil {
 			failure = err.Error()
@@ -155,25 +155,25 @@ func (e *fuzzEngine) reset(t *testing.T) {
 func handleSeeds(tb testing.TB) [][]byte {
 	tb.Helper()
 	const inst = `My\ Service._http._tcp.local.`
-	query := func(name string, typ uint16, qu bool) *dns.Msg {
-		m := new(dns.Msg)
-		m.SetQuestion(name, typ)
-		m.Id = 0
+	query := func(name string, typ uint16, qu bool) *dnsmsg.Msg {
+		m := new(dnsmsg.Msg)
+		m.Question = []dnsmsg.Question{{Name: name, Qtype: typ, Qclass: dnsmsg.ClassINET}}
+		m.ID = 0
 		if qu {
 			m.Question[0].Qclass |= quBit
 		}
 		return m
 	}
-	probe := query(inst, dns.TypeANY, false)
-	probe.Ns = []dns.RR{&dns.SRV{Hdr: dns.RR_Header{Name: inst, Rrtype: dns.TypeSRV, Class: dns.ClassINET, Ttl: 120}, Port: 9, Target: "x.local."}}
-	conflict := new(dns.Msg)
+	probe := query(inst, dnsmsg.TypeANY, false)
+	probe.Ns = []dnsmsg.RR{&dnsmsg.SRV{Hdr: dnsmsg.Header{Name: inst, Type: dnsmsg.TypeSRV, Class: dnsmsg.ClassINET, TTL: 120}, Port: 9, Target: "x.local."}}
+	conflict := new(dnsmsg.Msg)
 	conflict.Response = true
-	conflict.Answer = []dns.RR{&dns.SRV{Hdr: dns.RR_Header{Name: inst, Rrtype: dns.TypeSRV, Class: dns.ClassINET | 0x8000, Ttl: 120}, Port: 1, Target: "other.local."}}
-	tc := query("_http._tcp.local.", dns.TypePTR, false)
+	conflict.Answer = []dnsmsg.RR{&dnsmsg.SRV{Hdr: dnsmsg.Header{Name: inst, Type: dnsmsg.TypeSRV, Class: dnsmsg.ClassINET | 0x8000, TTL: 120}, Port: 1, Target: "other.local."}}
+	tc := query("_http._tcp.local.", dnsmsg.TypePTR, false)
 	tc.Truncated = true
 	seeds := [][]byte{
-		packed(tb, query(inst, dns.TypeSRV, false)),
-		packed(tb, query("_http._tcp.local.", dns.TypePTR, true)),
+		packed(tb, query(inst, dnsmsg.TypeSRV, false)),
+		packed(tb, query("_http._tcp.local.", dnsmsg.TypePTR, true)),
 		packed(tb, probe), packed(tb, conflict), packed(tb, tc),
 		{0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12, 0, 1, 0, 1},
 	}

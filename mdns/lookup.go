@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/miekg/dns"
+	"github.com/mdnskit/mdnskit/mdns/internal/dnsmsg"
 )
 
 // hostGrace is how long LookupHost and Resolve wait, after the first
@@ -106,15 +106,12 @@ func (c *Conn) LookupAddr(ctx context.Context, addr netip.Addr) ([]string, error
 	if !addr.IsValid() {
 		return nil, fmt.Errorf("%w: the zero netip.Addr", ErrInvalidAddr)
 	}
-	rev, err := dns.ReverseAddr(addr.Unmap().WithZone("").String())
-	if err != nil {
-		return nil, fmt.Errorf("%w: address %v: %w", ErrInvalidAddr, addr, err)
-	}
+	rev := dnsmsg.ReverseAddr(addr.WithZone(""))
 	b := newBrowser(c.qr, browseAddr)
 	b.hostName, b.host, b.addrZone = rev, canonical(rev), addr.Zone()
 	var got []string
 	errFound := errors.New("found")
-	err = c.run(ctx, b, func(ev event) error {
+	err := c.run(ctx, b, func(ev event) error {
 		got = ev.names
 		return errFound
 	})

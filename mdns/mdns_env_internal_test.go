@@ -3,7 +3,7 @@ package mdns
 import (
 	"testing"
 
-	"github.com/miekg/dns"
+	"github.com/mdnskit/mdnskit/mdns/internal/dnsmsg"
 )
 
 // The internal tests' share of the harness in mdns_env_test.go (package
@@ -11,14 +11,14 @@ import (
 // drive the engine's parts directly.
 
 // response is an authoritative response answering rrs.
-func response(rrs ...dns.RR) *dns.Msg {
-	m := new(dns.Msg)
+func response(rrs ...dnsmsg.RR) *dnsmsg.Msg {
+	m := new(dnsmsg.Msg)
 	m.Response, m.Authoritative = true, true
 	m.Answer = rrs
 	return m
 }
 
-func packed(t testing.TB, m *dns.Msg) []byte {
+func packed(t testing.TB, m *dnsmsg.Msg) []byte {
 	t.Helper()
 	b, err := m.Pack()
 	if err != nil {

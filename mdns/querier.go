@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/miekg/dns"
+	"github.com/mdnskit/mdnskit/mdns/internal/dnsmsg"
 )
 
 // querier asks questions continuously, caches answers and turns them into
@@ -168,8 +168,8 @@ func (q *querier) settle() {
 // interfaces: canonical name → presentation name.
 func (q *querier) ptrTargets(name string) map[string]string {
 	out := make(map[string]string)
-	q.all(name, dns.TypePTR, func(e *cacheEntry) {
-		if p, ok := e.rr.(*dns.PTR); ok {
+	q.all(name, dnsmsg.TypePTR, func(e *cacheEntry) {
+		if p, ok := e.rr.(*dnsmsg.PTR); ok {
 			out[canonical(p.Ptr)] = p.Ptr
 		}
 	})
@@ -181,7 +181,7 @@ func (q *querier) ptrTargets(name string) map[string]string {
 func (q *querier) ptrTo(owner, target string) (string, bool) {
 	for _, e := range q.cache.byTarget[target] {
 		if e.key.name == owner {
-			return e.rr.(*dns.PTR).Ptr, true
+			return e.rr.(*dnsmsg.PTR).Ptr, true
 		}
 	}
 	return "", false

@@ -3,7 +3,7 @@ package mdns
 import (
 	"time"
 
-	"github.com/miekg/dns"
+	"github.com/mdnskit/mdnskit/mdns/internal/dnsmsg"
 )
 
 // Duplicate question suppression (RFC 6762 §7.3): when another host has
@@ -76,14 +76,14 @@ func (q *querier) recordQuestions(in *inMsg) {
 	now := time.Now()
 	var s *sender
 	for _, qu := range m.Question {
-		if qu.Qclass&quBit != 0 || qu.Qclass&classMask != dns.ClassINET {
+		if qu.Qclass&quBit != 0 || qu.Qclass&classMask != dnsmsg.ClassINET {
 			continue
 		}
 		key := rrKey{name: canonical(qu.Name), typ: qu.Qtype}
 		ka := make(map[string]bool)
 		for _, rr := range m.Answer {
 			k := keyOf(rr)
-			if k.name == key.name && (k.typ == key.typ || key.typ == dns.TypeANY) {
+			if k.name == key.name && (k.typ == key.typ || key.typ == dnsmsg.TypeANY) {
 				ka[rrID(rr)] = true
 			}
 		}

@@ -3,7 +3,7 @@ package mdns
 import (
 	"time"
 
-	"github.com/miekg/dns"
+	"github.com/mdnskit/mdnskit/mdns/internal/dnsmsg"
 )
 
 // RFC 6762 §10.5, Passive Observation Of Failures: when other hosts keep
@@ -35,7 +35,7 @@ func (q *querier) observeQuery(in *inMsg, kaIDs map[string]bool) {
 	}
 	now := time.Now()
 	for _, qu := range m.Question {
-		if qu.Qclass&quBit != 0 || qu.Qclass&classMask != dns.ClassINET {
+		if qu.Qclass&quBit != 0 || qu.Qclass&classMask != dnsmsg.ClassINET {
 			continue
 		}
 		name := canonical(qu.Name)
@@ -49,7 +49,7 @@ func (q *querier) observeQuery(in *inMsg, kaIDs map[string]bool) {
 				}
 			}
 		}
-		if qu.Qtype == dns.TypeANY {
+		if qu.Qtype == dnsmsg.TypeANY {
 			q.cache.byName(in.ifi.Index, name, func(_ cacheKey, set []*cacheEntry) { visit(set) })
 		} else {
 			visit(q.cache.lookup(cacheKey{ifIndex: in.ifi.Index, name: name, typ: qu.Qtype}))
@@ -103,7 +103,7 @@ func (q *querier) condemn(e *cacheEntry) {
 	p.task = q.c.after(poofWindow, func() {
 		p.task = nil
 		q.dropEntry(e)
-		if e.key.typ == dns.TypeSRV {
+		if e.key.typ == dnsmsg.TypeSRV {
 			q.staleInstance(e)
 		}
 	}) // the browsers settle after the task (Conn.runDue)
@@ -122,15 +122,15 @@ func (q *querier) staleInstance(srv *cacheEntry) {
 	if !q.watched(name) {
 		return
 	}
-	for _, e := range q.cache.lookup(cacheKey{ifIndex: srv.key.ifIndex, name: name, typ: dns.TypeTXT}) {
+	for _, e := range q.cache.lookup(cacheKey{ifIndex: srv.key.ifIndex, name: name, typ: dnsmsg.TypeTXT}) {
 		q.condemn(e)
 	}
-	idx := dns.Split(name)
-	if len(idx) < 2 {
+	next, last := dnsmsg.NextLabel(name, 0)
+	if last {
 		return
 	}
-	for _, e := range q.cache.lookup(cacheKey{ifIndex: srv.key.ifIndex, name: name[idx[1]:], typ: dns.TypePTR}) {
-		if p, ok := e.rr.(*dns.PTR); ok && canonical(p.Ptr) == name {
+	for _, e := range q.cache.lookup(cacheKey{ifIndex: srv.key.ifIndex, name: name[next:], typ: dnsmsg.TypePTR}) {
+		if p, ok := e.rr.(*dnsmsg.PTR); ok && canonical(p.Ptr) == name {
 			q.condemn(e)
 		}
 	}

@@ -4,7 +4,7 @@ import (
 	"net/netip"
 	"slices"
 
-	"github.com/miekg/dns"
+	"github.com/mdnskit/mdnskit/mdns/internal/dnsmsg"
 )
 
 // The querier's reads of its cache, for the browsers that turn records into
@@ -57,8 +57,8 @@ func (q *querier) all(name string, typ uint16, fn func(e *cacheEntry)) {
 func (q *querier) hostHas(host string, typ uint16) bool {
 	found := false
 	q.all(host, typ, func(*cacheEntry) { found = true })
-	q.all(host, dns.TypeNSEC, func(e *cacheEntry) {
-		if n, ok := e.rr.(*dns.NSEC); ok && canonical(n.NextDomain) == host && !slices.Contains(n.TypeBitMap, typ) {
+	q.all(host, dnsmsg.TypeNSEC, func(e *cacheEntry) {
+		if n, ok := e.rr.(*dnsmsg.NSEC); ok && canonical(n.NextDomain) == host && !slices.Contains(n.TypeBitMap, typ) {
 			found = true
 		}
 	})
@@ -70,13 +70,11 @@ func (q *querier) hostHas(host string, typ uint16) bool {
 // were heard on.
 func (q *querier) hostAddrs(host string) []netip.Addr {
 	set := make(map[netip.Addr]bool)
-	q.all(host, dns.TypeA, func(e *cacheEntry) {
-		if a, ok := netip.AddrFromSlice(e.rr.(*dns.A).A.To4()); ok {
-			set[a] = true
-		}
+	q.all(host, dnsmsg.TypeA, func(e *cacheEntry) {
+		set[e.rr.(*dnsmsg.A).Addr] = true
 	})
-	q.all(host, dns.TypeAAAA, func(e *cacheEntry) {
-		if a, ok := netip.AddrFromSlice(e.rr.(*dns.AAAA).AAAA.To16()); ok {
+	q.all(host, dnsmsg.TypeAAAA, func(e *cacheEntry) {
+		if a := e.rr.(*dnsmsg.AAAA).Addr; a.IsValid() {
 			if a.IsLinkLocalUnicast() {
 				a = a.WithZone(e.ifName)
 			}
@@ -104,20 +102,20 @@ func (q *querier) hostAddrs(host string) []netip.Addr {
 // the type out says it has none (RFC 6762 §6.1): nothing is asked.
 func (q *querier) missingFamilies(inst, host string) []askKey {
 	var out []askKey
-	q.all(inst, dns.TypeSRV, func(e *cacheEntry) {
+	q.all(inst, dnsmsg.TypeSRV, func(e *cacheEntry) {
 		idx := e.key.ifIndex
 		ifi := q.c.ifaces[idx]
 		if ifi == nil {
 			return
 		}
-		has4 := len(q.cache.lookup(cacheKey{idx, host, dns.TypeA})) > 0
-		has6 := len(q.cache.lookup(cacheKey{idx, host, dns.TypeAAAA})) > 0
+		has4 := len(q.cache.lookup(cacheKey{idx, host, dnsmsg.TypeA})) > 0
+		has6 := len(q.cache.lookup(cacheKey{idx, host, dnsmsg.TypeAAAA})) > 0
 		if has4 == has6 {
 			return
 		}
-		typ, v6 := dns.TypeA, false
+		typ, v6 := dnsmsg.TypeA, false
 		if has4 {
-			typ, v6 = dns.TypeAAAA, true
+			typ, v6 = dnsmsg.TypeAAAA, true
 		}
 		if _, ok := q.serves(famKey{idx, v6}); !ok || q.deniedByNSEC(idx, host, typ) {
 			return
@@ -130,8 +128,8 @@ func (q *querier) missingFamilies(inst, host string) []askKey {
 // deniedByNSEC reports whether a cached NSEC for name on an interface
 // says that name has no record of type typ (RFC 6762 §6.1).
 func (q *querier) deniedByNSEC(ifIndex int, name string, typ uint16) bool {
-	for _, e := range q.cache.lookup(cacheKey{ifIndex, name, dns.TypeNSEC}) {
-		if n, ok := e.rr.(*dns.NSEC); ok && canonical(n.NextDomain) == name && !slices.Contains(n.TypeBitMap, typ) {
+	for _, e := range q.cache.lookup(cacheKey{ifIndex, name, dnsmsg.TypeNSEC}) {
+		if n, ok := e.rr.(*dnsmsg.NSEC); ok && canonical(n.NextDomain) == name && !slices.Contains(n.TypeBitMap, typ) {
 			return true
 		}
 	}

@@ -4,7 +4,7 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/miekg/dns"
+	"github.com/mdnskit/mdnskit/mdns/internal/dnsmsg"
 )
 
 // A relay is a source on the link that answers with addresses that are not
@@ -25,14 +25,14 @@ const (
 // address record whose address is not on the receiving interface's
 // subnets (link-local addresses say nothing either way).
 func (q *querier) noteRelay(in *inMsg) {
-	for _, sec := range [...][]dns.RR{in.msg.Answer, in.msg.Extra} {
+	for _, sec := range [...][]dnsmsg.RR{in.msg.Answer, in.msg.Extra} {
 		for _, rr := range sec {
 			var a netip.Addr
 			switch rr := rr.(type) {
-			case *dns.A:
-				a, _ = netip.AddrFromSlice(rr.A.To4())
-			case *dns.AAAA:
-				a, _ = netip.AddrFromSlice(rr.AAAA.To16())
+			case *dnsmsg.A:
+				a = rr.Addr
+			case *dnsmsg.AAAA:
+				a = rr.Addr
 			default:
 				continue
 			}

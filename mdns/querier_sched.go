@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/miekg/dns"
+	"github.com/mdnskit/mdnskit/mdns/internal/dnsmsg"
 )
 
 // Continuous querying (RFC 6762 §5.2). Each question someone needs is asked
@@ -378,7 +378,7 @@ func (q *querier) sendQueries(s *sender) {
 			m, size = &outMsg{}, 12
 		}
 		size += qlen
-		m.questions = append(m.questions, dns.Question{Name: it.name, Qtype: it.key.typ, Qclass: dns.ClassINET})
+		m.questions = append(m.questions, dnsmsg.Question{Name: it.name, Qtype: it.key.typ, Qclass: dnsmsg.ClassINET})
 		m.answers = append(m.answers, ka...)
 	}
 	if len(m.questions) > 0 {

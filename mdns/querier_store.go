@@ -3,7 +3,7 @@ package mdns
 import (
 	"time"
 
-	"github.com/miekg/dns"
+	"github.com/mdnskit/mdnskit/mdns/internal/dnsmsg"
 )
 
 // refreshSteps are the points, in percent of the TTL, at which a record
@@ -34,14 +34,14 @@ func (q *querier) storeResponse(in *inMsg) {
 	now := time.Now()
 	jit := int32(q.c.rnd.Int64N(refreshJitterMax + 1))
 	var flush map[cacheKey]bool
-	for _, sec := range [...][]dns.RR{in.msg.Answer, in.msg.Extra} {
+	for _, sec := range [...][]dnsmsg.RR{in.msg.Answer, in.msg.Extra} {
 		for _, rr := range sec {
 			h := rr.Header()
-			if h.Rrtype == dns.TypeOPT || classOf(rr) != dns.ClassINET {
+			if h.Type == dnsmsg.TypeOPT || classOf(rr) != dnsmsg.ClassINET {
 				continue // only class IN is mDNS data (RFC 6762 §10.2 reuses the top bit)
 			}
 			key := q.store(in, rr, now, jit)
-			if key != nil && isCacheFlush(rr) && h.Ttl > 0 {
+			if key != nil && isCacheFlush(rr) && h.TTL > 0 {
 				if flush == nil {
 					flush = make(map[cacheKey]bool)
 				}
@@ -64,22 +64,22 @@ func (q *querier) storeResponse(in *inMsg) {
 
 // store caches one record and returns its RRset's key, nil if it was
 // dropped.
-func (q *querier) store(in *inMsg, rr dns.RR, now time.Time, jit int32) *cacheKey {
+func (q *querier) store(in *inMsg, rr dnsmsg.RR, now time.Time, jit int32) *cacheKey {
 	h := rr.Header()
 	rd := rdata(rr, true)
 	if rd == nil {
 		return nil
 	}
-	key := cacheKey{ifIndex: in.ifi.Index, name: canonical(h.Name), typ: h.Rrtype}
+	key := cacheKey{ifIndex: in.ifi.Index, name: canonical(h.Name), typ: h.Type}
 	e := q.cache.find(key, string(rd))
-	if h.Ttl == 0 {
+	if h.TTL == 0 {
 		// RFC 6762 §10.1: a goodbye; the record goes one second later.
 		if e != nil && e.expires.After(now.Add(goodbyeDelay)) {
 			q.setExpiry(e, now.Add(goodbyeDelay))
 		}
 		return &key
 	}
-	ttl := clampTTL(h.Ttl)
+	ttl := clampTTL(h.TTL)
 	clean := withTTL(rr, uint32(ttl/time.Second), false)
 	if e != nil {
 		changed := !sameNames(e.rr, clean)
@@ -100,7 +100,7 @@ func (q *querier) store(in *inMsg, rr dns.RR, now time.Time, jit int32) *cacheKe
 		received: now, ttl: ttl, expires: now.Add(ttl), jitter: jit, sidx: -1, hidx: -1,
 		src: q.cache.sourceFor(sourceKey{ifIndex: in.ifi.Index, addr: in.src.Addr().WithZone("")}),
 	}
-	if p, ok := clean.(*dns.PTR); ok {
+	if p, ok := clean.(*dnsmsg.PTR); ok {
 		e.target = canonical(p.Ptr)
 	}
 	for q.cache.total >= q.cache.maxTotal {
@@ -133,7 +133,7 @@ func (q *querier) evict(v *cacheEntry, forOther bool) {
 
 // sameNames reports whether two records that compare equal also spell
 // their names the same way (case is kept for presentation).
-func sameNames(a, b dns.RR) bool {
+func sameNames(a, b dnsmsg.RR) bool {
 	return a.Header().Name == b.Header().Name && string(rdata(a, false)) == string(rdata(b, false))
 }
 
@@ -154,7 +154,7 @@ func (q *querier) entryDue(e *cacheEntry) {
 		q.dropEntry(e)
 		// An SRV record that ran out its TTL (no goodbye, no flush):
 		// its publisher is gone without a word.
-		if e.key.typ == dns.TypeSRV && !e.expires.Before(e.received.Add(e.ttl)) {
+		if e.key.typ == dnsmsg.TypeSRV && !e.expires.Before(e.received.Add(e.ttl)) {
 			q.staleInstance(e)
 		}
 		return // the browsers settle once every task due now has run (Conn.runDue)
@@ -163,7 +163,7 @@ func (q *querier) entryDue(e *cacheEntry) {
 	// RFC 6762 §5.2: refresh only what someone is interested in. A
 	// negative answer (NSEC, §6.1) is not worth a query of its own: it
 	// comes back with the answers to the positive questions.
-	if q.watched(e.key.name) && e.key.typ != dns.TypeNSEC {
+	if q.watched(e.key.name) && e.key.typ != dnsmsg.TypeNSEC {
 		q.requestRefresh(e)
 		// The first refresh went unanswered: the query or its answer was
 		// lost. The later ones go over the other family too, a second
@@ -218,8 +218,8 @@ func (q *querier) dropIfaceRecords(ifIndex int) {
 // differently per family (Avahi sends A records over IPv4 only, by
 // default): a PTR learned over IPv6 and listed in an IPv4 query would
 // suppress the IPv4 answer that brings the A record with it.
-func (q *querier) knownAnswers(fk famKey, name string, typ uint16, now time.Time, ids map[string]bool) []dns.RR {
-	var out []dns.RR
+func (q *querier) knownAnswers(fk famKey, name string, typ uint16, now time.Time, ids map[string]bool) []dnsmsg.RR {
+	var out []dnsmsg.RR
 	add := func(set []*cacheEntry) {
 		for _, e := range set {
 			left := e.remaining(now)
@@ -232,7 +232,7 @@ func (q *querier) knownAnswers(fk famKey, name string, typ uint16, now time.Time
 			}
 		}
 	}
-	if typ == dns.TypeANY {
+	if typ == dnsmsg.TypeANY {
 		q.cache.byName(fk.ifIndex, name, func(_ cacheKey, set []*cacheEntry) { add(set) })
 	} else {
 		add(q.cache.lookup(cacheKey{ifIndex: fk.ifIndex, name: name, typ: typ}))
@@ -246,6 +246,6 @@ func recordID(name string, typ uint16, rdata string) string {
 	return name + "\x00" + string([]byte{byte(typ >> 8), byte(typ)}) + rdata
 }
 
-func rrID(rr dns.RR) string {
-	return recordID(canonical(rr.Header().Name), rr.Header().Rrtype, string(rdata(rr, true)))
+func rrID(rr dnsmsg.RR) string {
+	return recordID(canonical(rr.Header().Name), rr.Header().Type, string(rdata(rr, true)))
 }

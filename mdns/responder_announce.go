@@ -4,7 +4,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/miekg/dns"
+	"github.com/mdnskit/mdnskit/mdns/internal/dnsmsg"
 )
 
 const (
@@ -34,7 +34,7 @@ type respOpts struct {
 // §6.7), which cache them like unicast DNS answers.
 const legacyTTL = 10
 
-func (o respOpts) rr(p *prr) dns.RR {
+func (o respOpts) rr(p *prr) dnsmsg.RR {
 	mode := wireLive
 	switch {
 	case o.goodbye:
@@ -63,8 +63,8 @@ func (o respOpts) rr(p *prr) dns.RR {
 	return w
 }
 
-func (o respOpts) rrs(ps []*prr) []dns.RR {
-	out := make([]dns.RR, len(ps))
+func (o respOpts) rrs(ps []*prr) []dnsmsg.RR {
+	out := make([]dnsmsg.RR, len(ps))
 	for i, p := range ps {
 		out[i] = o.rr(p)
 	}
@@ -275,10 +275,10 @@ func (ifr *ifResp) unsentRecently(v6 bool, recs []*prr) []*prr {
 // host's addresses go in with their live TTL, before the TTL-0 TXT that
 // completes the instance; the records themselves stay valid, only the
 // service's are withdrawn (RFC 6762 §10.1).
-func (r *responder) ownGoodbye(ifr *ifResp, g []*prr, o respOpts) []dns.RR {
-	var out, txts []dns.RR
+func (r *responder) ownGoodbye(ifr *ifResp, g []*prr, o respOpts) []dnsmsg.RR {
+	var out, txts []dnsmsg.RR
 	for _, p := range g {
-		if p.typ() == dns.TypeTXT {
+		if p.typ() == dnsmsg.TypeTXT {
 			txts = append(txts, o.rr(p))
 		} else {
 			out = append(out, o.rr(p))
@@ -296,7 +296,7 @@ func (r *responder) ownGoodbye(ifr *ifResp, g []*prr, o respOpts) []dns.RR {
 		addrs = r.proxyRecords(owner.px, ifr.ifi)
 	}
 	for _, p := range addrs {
-		if t := p.typ(); t == dns.TypeA || t == dns.TypeAAAA {
+		if t := p.typ(); t == dnsmsg.TypeA || t == dnsmsg.TypeAAAA {
 			out = append(out, live.rr(p))
 		}
 	}

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/miekg/dns"
+	"github.com/mdnskit/mdnskit/mdns/internal/dnsmsg"
 )
 
 // Answer timing (RFC 6762 §6, §7.2).
@@ -54,7 +54,7 @@ func (r *responder) handleQuery(in *inMsg) {
 	if m.Truncated && len(ifr.deferred) < maxDeferred {
 		// RFC 6762 §7.2: more known answers follow; wait 400–500 ms for
 		// them before answering.
-		d := &deferredQuery{src: in.src, v6: in.v6, direct: direct, id: m.Id}
+		d := &deferredQuery{src: in.src, v6: in.v6, direct: direct, id: m.ID}
 		d.merge(qs, m.Answer)
 		ifr.deferred = append(ifr.deferred, d)
 		d.task = r.c.after(r.c.jitter(tcDelayMin, tcDelayMax), func() {
@@ -63,7 +63,7 @@ func (r *responder) handleQuery(in *inMsg) {
 		})
 		return
 	}
-	r.answer(ifr, in.v6, in.src, direct, m.Id, qs, m.Answer, false)
+	r.answer(ifr, in.v6, in.src, direct, m.ID, qs, m.Answer, false)
 }
 
 // maxDirectAnswers bounds ifResp.direct.
@@ -102,12 +102,12 @@ type deferredQuery struct {
 	v6     bool
 	direct bool
 	id     uint16
-	qs     []dns.Question
-	kas    []dns.RR
+	qs     []dnsmsg.Question
+	kas    []dnsmsg.RR
 	task   *task
 }
 
-func (d *deferredQuery) merge(qs []dns.Question, kas []dns.RR) {
+func (d *deferredQuery) merge(qs []dnsmsg.Question, kas []dnsmsg.RR) {
 	for _, q := range qs {
 		if !slices.Contains(d.qs, q) && len(d.qs) < maxRecordsPerPacket {
 			d.qs = append(d.qs, q)
@@ -127,17 +127,17 @@ func (ifr *ifResp) findDeferred(src netip.AddrPort, v6 bool) *deferredQuery {
 
 // knownAnswers indexes a query's known answers by identity, with the
 // largest TTL seen.
-func knownAnswers(kas []dns.RR) map[string]uint32 {
+func knownAnswers(kas []dnsmsg.RR) map[string]uint32 {
 	if len(kas) == 0 {
 		return nil
 	}
 	out := make(map[string]uint32, len(kas))
 	for _, rr := range kas {
-		if classOf(rr) != dns.ClassINET {
+		if classOf(rr) != dnsmsg.ClassINET {
 			continue
 		}
 		id := respID(rr)
-		out[id] = max(out[id], rr.Header().Ttl)
+		out[id] = max(out[id], rr.Header().TTL)
 	}
 	return out
 }
@@ -146,10 +146,10 @@ func knownAnswers(kas []dns.RR) map[string]uint32 {
 // the querier already knows (RFC 6762 §7.1: a known answer with at least
 // half our TTL). qu reports, per answer, whether every question that asked
 // for it wanted a unicast reply (RFC 6762 §5.4).
-func collect(pub *pubSet, qs []dns.Question, ka map[string]uint32) (answers []*prr, qu map[string]bool) {
+func collect(pub *pubSet, qs []dnsmsg.Question, ka map[string]uint32) (answers []*prr, qu map[string]bool) {
 	var multi map[string]bool // with several questions: unicast wanted by all that asked
 	for _, q := range qs {
-		if c := q.Qclass & classMask; c != dns.ClassINET && c != dns.ClassANY {
+		if c := q.Qclass & classMask; c != dnsmsg.ClassINET && c != dnsmsg.ClassANY {
 			continue
 		}
 		wantsUnicast := q.Qclass&quBit != 0
@@ -186,7 +186,7 @@ func collect(pub *pubSet, qs []dns.Question, ka map[string]uint32) (answers []*p
 }
 
 // answer responds to a query from src on ifr (RFC 6762 §6).
-func (r *responder) answer(ifr *ifResp, v6 bool, src netip.AddrPort, direct bool, id uint16, qs []dns.Question, kas []dns.RR, waited bool) {
+func (r *responder) answer(ifr *ifResp, v6 bool, src netip.AddrPort, direct bool, id uint16, qs []dnsmsg.Question, kas []dnsmsg.RR, waited bool) {
 	if ifr.gone || r.closed {
 		return
 	}
@@ -354,7 +354,7 @@ func (r *responder) flushMC(ifr *ifResp, v6 bool, b *mcBatch) {
 // suppressDuplicates drops our pending multicast answers that another
 // host just multicast with a TTL not less than ours (RFC 6762 §7.4), and
 // treats them as sent.
-func (r *responder) suppressDuplicates(ifr *ifResp, v6 bool, recs []dns.RR) {
+func (r *responder) suppressDuplicates(ifr *ifResp, v6 bool, recs []dnsmsg.RR) {
 	f := fam(v6)
 	if len(ifr.batches[f]) == 0 {
 		return

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/miekg/dns"
+	"github.com/mdnskit/mdnskit/mdns/internal/dnsmsg"
 )
 
 // Conflict handling, all of it (RFC 6762 §8.1, §8.2, §9; RFC 6763
@@ -25,13 +25,13 @@ import (
 // a name we own is answered at once by multicast, whatever its QU bit:
 // the prober must hear the defence, and a unicast reply to a shared port
 // 5353 may reach another socket than the prober's.
-func (r *responder) handleProbe(ifr *ifResp, in *inMsg) []dns.Question {
-	theirs := make(map[string][]dns.RR)
+func (r *responder) handleProbe(ifr *ifResp, in *inMsg) []dnsmsg.Question {
+	theirs := make(map[string][]dnsmsg.RR)
 	for _, rr := range in.msg.Ns {
 		n := canonical(rr.Header().Name)
 		theirs[n] = append(theirs[n], rr)
 	}
-	var rest []dns.Question
+	var rest []dnsmsg.Question
 	done := make(map[string]bool)
 	var defend []*prr
 	var rev map[string]bool
@@ -76,7 +76,7 @@ func (r *responder) handleProbe(ifr *ifResp, in *inMsg) []dns.Question {
 				r.tiebreak(ifr, cl, theirs[name])
 			}
 		case st != nil && st.state == stLive:
-			for _, p := range match(r.published(ifr.ifi), dns.Question{Name: q.Name, Qtype: q.Qtype, Qclass: dns.ClassINET}) {
+			for _, p := range match(r.published(ifr.ifi), dnsmsg.Question{Name: q.Name, Qtype: q.Qtype, Qclass: dnsmsg.ClassINET}) {
 				if p.unique {
 					defend = append(defend, p)
 				}
@@ -99,7 +99,7 @@ func (r *responder) handleResponse(in *inMsg) {
 		return
 	}
 	m := in.msg
-	recs := make([]dns.RR, 0, len(m.Answer)+len(m.Ns)+len(m.Extra))
+	recs := make([]dnsmsg.RR, 0, len(m.Answer)+len(m.Ns)+len(m.Extra))
 	recs = append(append(append(recs, m.Answer...), m.Ns...), m.Extra...)
 	r.suppressDuplicates(ifr, in.v6, recs)
 	r.rescue(ifr, in.v6, recs)
@@ -112,10 +112,10 @@ func (r *responder) handleResponse(in *inMsg) {
 	handled := make(map[*claim]bool)
 	for _, rr := range recs {
 		h := rr.Header()
-		if classOf(rr) != dns.ClassINET || h.Ttl == 0 || h.Rrtype == dns.TypeOPT {
+		if classOf(rr) != dnsmsg.ClassINET || h.TTL == 0 || h.Type == dnsmsg.TypeOPT {
 			continue
 		}
-		if h.Rrtype == dns.TypePTR && strings.HasSuffix(canonical(h.Name), ".arpa.") {
+		if h.Type == dnsmsg.TypePTR && strings.HasSuffix(canonical(h.Name), ".arpa.") {
 			if rev == nil {
 				rev = r.reverseNames()
 			}
@@ -150,7 +150,7 @@ func (r *responder) handleResponse(in *inMsg) {
 		case st.state == stLive:
 			// RFC 6762 §9: after probing, a record with our name, type
 			// and class but other data conflicts.
-			if r.ownsType(cl, h.Rrtype) {
+			if r.ownsType(cl, h.Type) {
 				handled[cl] = true
 				r.lateConflict(cl)
 			}
@@ -169,7 +169,7 @@ func (r *responder) handleResponse(in *inMsg) {
 // fewer of this machine's addresses under the same host name: from this
 // machine (local) that makes us defer to it (responder_defer.go); from
 // another host it is a conflict. An identical set is no conflict.
-func (r *responder) checkSets(ifr *ifResp, recs []dns.RR, handled map[*claim]bool, local bool) {
+func (r *responder) checkSets(ifr *ifResp, recs []dnsmsg.RR, handled map[*claim]bool, local bool) {
 	type setKey struct {
 		cl  *claim
 		typ uint16
@@ -178,17 +178,17 @@ func (r *responder) checkSets(ifr *ifResp, recs []dns.RR, handled map[*claim]boo
 	theirs := make(map[setKey]map[string]bool)
 	for _, rr := range recs {
 		h := rr.Header()
-		if classOf(rr) != dns.ClassINET || h.Ttl == 0 {
+		if classOf(rr) != dnsmsg.ClassINET || h.TTL == 0 {
 			continue
 		}
 		cl := r.claimByName(canonical(h.Name))
-		if cl == nil || handled[cl] || !r.ownsType(cl, h.Rrtype) {
+		if cl == nil || handled[cl] || !r.ownsType(cl, h.Type) {
 			continue
 		}
 		if st := cl.per[ifr.ifi.Index]; st == nil || st.state == stIdle || st.state == stDeferred {
 			continue
 		}
-		k := setKey{cl, h.Rrtype}
+		k := setKey{cl, h.Type}
 		if theirs[k] == nil {
 			theirs[k] = make(map[string]bool)
 			order = append(order, k)
@@ -223,9 +223,9 @@ func (r *responder) checkSets(ifr *ifResp, recs []dns.RR, handled map[*claim]boo
 // ownsType reports whether t is a type of unique record a claim holds.
 func (r *responder) ownsType(cl *claim, t uint16) bool {
 	if cl.reg == nil {
-		return t == dns.TypeA || t == dns.TypeAAAA
+		return t == dnsmsg.TypeA || t == dnsmsg.TypeAAAA
 	}
-	return t == dns.TypeSRV || t == dns.TypeTXT
+	return t == dnsmsg.TypeSRV || t == dnsmsg.TypeTXT
 }
 
 // idsMemo holds allRecordIDs as of a responder.gen.
@@ -265,7 +265,7 @@ func (r *responder) allRecordIDs() map[string]bool {
 // (RFC 6762 §8.2): the lexicographically later set of proposed records
 // wins; the loser waits one second and probes again; identical sets are
 // no conflict.
-func (r *responder) tiebreak(ifr *ifResp, cl *claim, theirs []dns.RR) {
+func (r *responder) tiebreak(ifr *ifResp, cl *claim, theirs []dnsmsg.RR) {
 	if len(theirs) == 0 {
 		return
 	}
@@ -281,9 +281,9 @@ func (r *responder) tiebreak(ifr *ifResp, cl *claim, theirs []dns.RR) {
 
 // proposed are the records of a claim's own name that its probes propose
 // (reverse PTRs, also in the probe, are other names).
-func (r *responder) proposed(cl *claim, ifi *ifaceState) []dns.RR {
+func (r *responder) proposed(cl *claim, ifi *ifaceState) []dnsmsg.RR {
 	name := r.claimName(cl)
-	var out []dns.RR
+	var out []dnsmsg.RR
 	for _, rr := range r.probeRecords(cl, ifi) {
 		if canonical(rr.Header().Name) == name {
 			out = append(out, rr)
@@ -296,7 +296,7 @@ func (r *responder) proposed(cl *claim, ifi *ifaceState) []dns.RR {
 // each sorted, then pairwise by class (without the cache-flush bit),
 // type and raw RDATA; when one list runs out first, the longer one is
 // later.
-func compareRecordSets(a, b []dns.RR) int {
+func compareRecordSets(a, b []dnsmsg.RR) int {
 	sa, sb := sortRecords(a), sortRecords(b)
 	for i := 0; i < len(sa) && i < len(sb); i++ {
 		if c := compareRecord(sa[i], sb[i]); c != 0 {
@@ -306,17 +306,17 @@ func compareRecordSets(a, b []dns.RR) int {
 	return len(sa) - len(sb)
 }
 
-func sortRecords(rrs []dns.RR) []dns.RR {
+func sortRecords(rrs []dnsmsg.RR) []dnsmsg.RR {
 	out := slices.Clone(rrs)
 	slices.SortStableFunc(out, compareRecord)
 	return out
 }
 
-func compareRecord(a, b dns.RR) int {
+func compareRecord(a, b dnsmsg.RR) int {
 	if c := int(classOf(a)) - int(classOf(b)); c != 0 {
 		return c
 	}
-	if c := int(a.Header().Rrtype) - int(b.Header().Rrtype); c != 0 {
+	if c := int(a.Header().Type) - int(b.Header().Type); c != 0 {
 		return c
 	}
 	return bytes.Compare(rdata(a, false), rdata(b, false))

@@ -3,7 +3,7 @@ package mdns
 import (
 	"time"
 
-	"github.com/miekg/dns"
+	"github.com/mdnskit/mdnskit/mdns/internal/dnsmsg"
 )
 
 // Most machines already run an mDNS responder (avahi-daemon on Linux
@@ -102,7 +102,7 @@ func (r *responder) hostUsable(idx int) bool {
 // watchDeferredHost follows the machine's responder while we defer to it:
 // its goodbye for the host's addresses arms the reclaim timer, anything
 // else it says about the name disarms it.
-func (r *responder) watchDeferredHost(ifr *ifResp, in *inMsg, recs []dns.RR) {
+func (r *responder) watchDeferredHost(ifr *ifResp, in *inMsg, recs []dnsmsg.RR) {
 	st := r.hostClaim.per[ifr.ifi.Index]
 	if st == nil || st.state != stDeferred || sourceOf(ifr, in) != fromThisMachine {
 		return
@@ -110,15 +110,15 @@ func (r *responder) watchDeferredHost(ifr *ifResp, in *inMsg, recs []dns.RR) {
 	host := canonical(r.hostFQDN())
 	for _, rr := range recs {
 		h := rr.Header()
-		if canonical(h.Name) != host || classOf(rr) != dns.ClassINET {
+		if canonical(h.Name) != host || classOf(rr) != dnsmsg.ClassINET {
 			continue
 		}
-		if h.Ttl > 0 {
+		if h.TTL > 0 {
 			r.c.cancel(st.reclaim)
 			st.reclaim = nil
 			return
 		}
-		if h.Rrtype == dns.TypeA || h.Rrtype == dns.TypeAAAA {
+		if h.Type == dnsmsg.TypeA || h.Type == dnsmsg.TypeAAAA {
 			r.armReclaim(ifr, st)
 		}
 	}
@@ -149,10 +149,10 @@ func (r *responder) armReclaim(ifr *ifResp, st *claimIf) {
 // publishes for our host name on ifr, as our querier heard them: the ones
 // a go-micro goodbye must carry (see ownGoodbye), identical to the
 // daemon's so that it sees no conflict in them.
-func (r *responder) deferredAddrs(ifr *ifResp) []dns.RR {
-	var out []dns.RR
+func (r *responder) deferredAddrs(ifr *ifResp) []dnsmsg.RR {
+	var out []dnsmsg.RR
 	host := canonical(r.hostFQDN())
-	for _, t := range []uint16{dns.TypeA, dns.TypeAAAA} {
+	for _, t := range []uint16{dnsmsg.TypeA, dnsmsg.TypeAAAA} {
 		for _, e := range r.c.qr.cache.lookup(cacheKey{ifIndex: ifr.ifi.Index, name: host, typ: t}) {
 			if e.remaining(time.Now()) > 0 {
 				out = append(out, withTTL(e.rr, uint32(e.remaining(time.Now())/time.Second), false))

@@ -3,7 +3,7 @@ package mdns
 import (
 	"strconv"
 
-	"github.com/miekg/dns"
+	"github.com/mdnskit/mdnskit/mdns/internal/dnsmsg"
 )
 
 // Legacy resolvers may not cache our answers for more than 10 s (RFC 6762
@@ -51,8 +51,8 @@ func (r *responder) answerLegacy(ifr *ifResp, in *inMsg) {
 		return
 	}
 	limit := legacyMaxSize
-	if opt := m.IsEdns0(); opt != nil && int(opt.UDPSize()) > limit {
-		limit = min(int(opt.UDPSize()), ifr.ifi.limit(in.v6))
+	if size, ok := m.EDNS0Size(); ok && size > limit {
+		limit = min(size, ifr.ifi.limit(in.v6))
 	}
 	kb, reuse := legacyKey(r.legacy.key[:0], in, limit)
 	r.legacy.key = kb
@@ -62,7 +62,7 @@ func (r *responder) answerLegacy(ifr *ifResp, in *inMsg) {
 	if replies, ok := r.legacy.replies[string(kb)]; ok && reuse {
 		for _, b := range replies {
 			out := append(r.packBuf[:0], b...)
-			out[0], out[1] = byte(m.Id>>8), byte(m.Id) // RFC 6762 §6.7: the query's ID
+			out[0], out[1] = byte(m.ID>>8), byte(m.ID) // RFC 6762 §6.7: the query's ID
 			r.packBuf = out[:0]
 			r.c.write(in.v6, out, in.src, ifr.ifi.Index)
 		}
@@ -79,7 +79,7 @@ func (r *responder) answerLegacy(ifr *ifResp, in *inMsg) {
 	if len(answers) == 0 {
 		return
 	}
-	o := respOpts{id: m.Id, legacy: true}
+	o := respOpts{id: m.ID, legacy: true}
 	for _, g := range groups(answers) {
 		limit := limit
 		if groupOwner(g) != nil {
@@ -89,13 +89,12 @@ func (r *responder) answerLegacy(ifr *ifResp, in *inMsg) {
 			// cut would drop the TXT and hide the service from them.
 			limit = max(limit, ifr.ifi.limit(in.v6))
 		}
-		d := new(dns.Msg)
-		d.Id = m.Id
+		d := new(dnsmsg.Msg)
+		d.ID = m.ID
 		d.Response = true
 		d.Authoritative = true
-		d.Compress = true
-		d.Question = append([]dns.Question(nil), m.Question...)
-		d.Answer = make([]dns.RR, 0, min(len(g), 32))
+		d.Question = append([]dnsmsg.Question(nil), m.Question...)
+		d.Answer = make([]dnsmsg.RR, 0, min(len(g), 32))
 		sz := newSizer(d, limit)
 		for _, p := range g {
 			if !sz.add(&d.Answer, o.rr(p)) {

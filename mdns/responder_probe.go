@@ -4,7 +4,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/miekg/dns"
+	"github.com/mdnskit/mdnskit/mdns/internal/dnsmsg"
 )
 
 // Probing constants (RFC 6762 §8.1).
@@ -213,19 +213,19 @@ func (r *responder) probeTick(ifr *ifResp) {
 // §17), each claim's question and proposed records in one message.
 func (r *responder) sendProbe(ifr *ifResp, cls []*claim) {
 	type part struct {
-		qs   []dns.Question
-		auth []dns.RR
+		qs   []dnsmsg.Question
+		auth []dnsmsg.RR
 	}
 	parts := make([]part, 0, len(cls))
 	for _, cl := range cls {
 		name := r.claimFQDN(cl)
-		p := part{qs: []dns.Question{{Name: name, Qtype: dns.TypeANY, Qclass: dns.ClassINET}}}
+		p := part{qs: []dnsmsg.Question{{Name: name, Qtype: dnsmsg.TypeANY, Qclass: dnsmsg.ClassINET}}}
 		for _, rr := range r.probeRecords(cl, ifr.ifi) {
-			p.auth = append(p.auth, withTTL(rr, rr.Header().Ttl, false))
-			if rr.Header().Rrtype == dns.TypePTR {
+			p.auth = append(p.auth, withTTL(rr, rr.Header().TTL, false))
+			if rr.Header().Type == dnsmsg.TypePTR {
 				// A reverse name: asked too, to learn whether another
 				// responder on this host holds it.
-				p.qs = append(p.qs, dns.Question{Name: rr.Header().Name, Qtype: dns.TypeANY, Qclass: dns.ClassINET})
+				p.qs = append(p.qs, dnsmsg.Question{Name: rr.Header().Name, Qtype: dnsmsg.TypeANY, Qclass: dnsmsg.ClassINET})
 			}
 		}
 		parts = append(parts, p)

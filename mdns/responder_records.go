@@ -8,22 +8,22 @@ import (
 	"strings"
 	"time"
 
-	"github.com/miekg/dns"
+	"github.com/mdnskit/mdnskit/mdns/internal/dnsmsg"
 )
 
 // prr is one record we publish, with what the responder needs to know
 // about it.
 type prr struct {
-	rr     dns.RR // full TTL, class IN without the cache-flush bit
-	name   string // canonical owner name
-	unique bool   // RFC 6762 §2: unique records carry the cache-flush bit
+	rr     dnsmsg.RR // full TTL, class IN without the cache-flush bit
+	name   string    // canonical owner name
+	unique bool      // RFC 6762 §2: unique records carry the cache-flush bit
 	reg    *Registration
 	id     string // identity: canonical name, type and canonical RDATA
 	nsec   bool
 	target string // canonical PTR or SRV target, "" for other types
 	// wire holds the record as written in each kind of message (respOpts),
 	// built on first use.
-	wire [wireModes]dns.RR
+	wire [wireModes]dnsmsg.RR
 }
 
 // The ways a record is written: live (its TTL, the cache-flush bit if
@@ -35,28 +35,28 @@ const (
 	wireModes
 )
 
-func newPRR(rr dns.RR, unique bool, reg *Registration) *prr {
+func newPRR(rr dnsmsg.RR, unique bool, reg *Registration) *prr {
 	p := &prr{rr: rr, name: canonical(rr.Header().Name), unique: unique, reg: reg}
 	p.id = respID(rr)
 	switch rr := rr.(type) {
-	case *dns.NSEC:
+	case *dnsmsg.NSEC:
 		p.nsec = true
-	case *dns.PTR:
+	case *dnsmsg.PTR:
 		p.target = canonical(rr.Ptr)
-	case *dns.SRV:
+	case *dnsmsg.SRV:
 		p.target = canonical(rr.Target)
 	}
 	return p
 }
 
 // respID identifies a record independently of TTL, case and cache-flush bit.
-func respID(rr dns.RR) string {
+func respID(rr dnsmsg.RR) string {
 	h := rr.Header()
-	return canonical(h.Name) + "\x00" + strconv.Itoa(int(h.Rrtype)) + "\x00" + string(rdata(rr, true))
+	return canonical(h.Name) + "\x00" + strconv.Itoa(int(h.Type)) + "\x00" + string(rdata(rr, true))
 }
 
-func (p *prr) typ() uint16 { return p.rr.Header().Rrtype }
-func (p *prr) ttl() uint32 { return p.rr.Header().Ttl }
+func (p *prr) typ() uint16 { return p.rr.Header().Type }
+func (p *prr) ttl() uint32 { return p.rr.Header().TTL }
 
 func dedupe(recs []*prr) []*prr {
 	seen := make(map[string]bool, len(recs))
@@ -119,22 +119,22 @@ func (r *responder) buildReg(g *Registration) {
 	r.changed()
 	recs := []*prr{
 		// RFC 6763 §4.1: the browsing PTR is shared by every instance.
-		newPRR(&dns.PTR{Hdr: hdr(typ, dns.TypePTR, otherTTL), Ptr: inst}, false, g),
+		newPRR(&dnsmsg.PTR{Hdr: hdr(typ, dnsmsg.TypePTR, otherTTL), Ptr: inst}, false, g),
 		// RFC 6763 §5, RFC 6762 §10: SRV and TXT belong to this instance
 		// alone.
-		newPRR(&dns.SRV{Hdr: hdr(inst, dns.TypeSRV, hostTTL), Priority: s.Priority, Weight: s.Weight, Port: s.Port, Target: target}, true, g),
+		newPRR(&dnsmsg.SRV{Hdr: hdr(inst, dnsmsg.TypeSRV, hostTTL), Priority: s.Priority, Weight: s.Weight, Port: s.Port, Target: target}, true, g),
 		newPRR(txtRR(inst, otherTTL, s.Text), true, g),
 	}
 	// RFC 6763 §7.1: one shared PTR per subtype.
 	for _, st := range s.Subtypes {
-		recs = append(recs, newPRR(&dns.PTR{Hdr: hdr(fqdn(typ, st, "_sub"), dns.TypePTR, otherTTL), Ptr: inst}, false, g))
+		recs = append(recs, newPRR(&dnsmsg.PTR{Hdr: hdr(fqdn(typ, st, "_sub"), dnsmsg.TypePTR, otherTTL), Ptr: inst}, false, g))
 	}
 	// RFC 6763 §9: service type enumeration.
 	enum := joinName(append([]string{"_services", "_dns-sd", "_udp"}, dom...)...)
-	recs = append(recs, newPRR(&dns.PTR{Hdr: hdr(enum, dns.TypePTR, otherTTL), Ptr: typ}, false, g))
+	recs = append(recs, newPRR(&dnsmsg.PTR{Hdr: hdr(enum, dnsmsg.TypePTR, otherTTL), Ptr: typ}, false, g))
 	// RFC 6762 §6.1: the instance name has SRV and TXT and nothing else.
-	recs = append(recs, newPRR(&dns.NSEC{Hdr: hdr(inst, dns.TypeNSEC, hostTTL), NextDomain: inst,
-		TypeBitMap: []uint16{dns.TypeTXT, dns.TypeSRV}}, true, g))
+	recs = append(recs, newPRR(&dnsmsg.NSEC{Hdr: hdr(inst, dnsmsg.TypeNSEC, hostTTL), NextDomain: inst,
+		TypeBitMap: []uint16{dnsmsg.TypeTXT, dnsmsg.TypeSRV}}, true, g))
 	g.recs = recs
 }
 
@@ -148,15 +148,15 @@ func (r *responder) addrRecords(a netip.Addr) []*prr {
 // reverse PTR.
 func (r *responder) addrRecordsFor(name string, ttl uint32, a netip.Addr) []*prr {
 	a = a.Unmap().WithZone("")
-	var rr dns.RR
+	var rr dnsmsg.RR
 	if a.Is4() {
-		rr = &dns.A{Hdr: hdr(name, dns.TypeA, ttl), A: a.AsSlice()}
+		rr = &dnsmsg.A{Hdr: hdr(name, dnsmsg.TypeA, ttl), Addr: a}
 	} else {
-		rr = &dns.AAAA{Hdr: hdr(name, dns.TypeAAAA, ttl), AAAA: a.AsSlice()}
+		rr = &dnsmsg.AAAA{Hdr: hdr(name, dnsmsg.TypeAAAA, ttl), Addr: a}
 	}
 	out := []*prr{newPRR(rr, true, nil)}
-	if rev, err := dns.ReverseAddr(a.String()); err == nil && !r.yielded[canonical(rev)] {
-		out = append(out, newPRR(&dns.PTR{Hdr: hdr(rev, dns.TypePTR, ttl), Ptr: name}, true, nil))
+	if rev := dnsmsg.ReverseAddr(a); !r.yielded[canonical(rev)] {
+		out = append(out, newPRR(&dnsmsg.PTR{Hdr: hdr(rev, dnsmsg.TypePTR, ttl), Ptr: name}, true, nil))
 	}
 	return out
 }
@@ -208,21 +208,21 @@ func (r *responder) addrSet(name string, ttl uint32, addrs []netip.Addr) []*prr 
 	}
 	var types []uint16
 	if has4 {
-		types = append(types, dns.TypeA)
+		types = append(types, dnsmsg.TypeA)
 	}
 	if has6 {
-		types = append(types, dns.TypeAAAA)
+		types = append(types, dnsmsg.TypeAAAA)
 	}
 	if len(types) > 0 {
-		out = append(out, newPRR(&dns.NSEC{Hdr: hdr(name, dns.TypeNSEC, ttl), NextDomain: name, TypeBitMap: types}, true, nil))
+		out = append(out, newPRR(&dnsmsg.NSEC{Hdr: hdr(name, dnsmsg.TypeNSEC, ttl), NextDomain: name, TypeBitMap: types}, true, nil))
 	}
 	return out
 }
 
 // probeRecords are the records a claim proposes in its probes' authority
 // section (RFC 6762 §8.1, §8.2).
-func (r *responder) probeRecords(cl *claim, ifi *ifaceState) []dns.RR {
-	var out []dns.RR
+func (r *responder) probeRecords(cl *claim, ifi *ifaceState) []dnsmsg.RR {
+	var out []dnsmsg.RR
 	if cl.reg == nil {
 		for _, p := range r.claimRecords(cl, ifi) {
 			if !p.nsec {
@@ -232,7 +232,7 @@ func (r *responder) probeRecords(cl *claim, ifi *ifaceState) []dns.RR {
 		return out
 	}
 	for _, p := range cl.reg.recs {
-		if p.typ() == dns.TypeSRV || p.typ() == dns.TypeTXT {
+		if p.typ() == dnsmsg.TypeSRV || p.typ() == dnsmsg.TypeTXT {
 			out = append(out, p.rr)
 		}
 	}
@@ -293,30 +293,30 @@ func (r *responder) published(ifi *ifaceState) *pubSet {
 // match returns our records that answer q (RFC 6762 §6), or the NSEC of
 // one of our unique names when it has no record of the asked type
 // (RFC 6762 §6.1).
-func match(pub *pubSet, q dns.Question) []*prr {
+func match(pub *pubSet, q dnsmsg.Question) []*prr {
 	var out []*prr
 	eachMatch(pub, q, func(p *prr) { out = append(out, p) })
 	return out
 }
 
 // eachMatch calls fn for each record match would return.
-func eachMatch(pub *pubSet, q dns.Question, fn func(*prr)) {
+func eachMatch(pub *pubSet, q dnsmsg.Question, fn func(*prr)) {
 	var nsec *prr
 	found := false
 	for _, p := range pub.byName[canonical(q.Name)] {
 		switch {
 		case p.nsec:
 			nsec = p
-			if q.Qtype == dns.TypeNSEC {
+			if q.Qtype == dnsmsg.TypeNSEC {
 				fn(p)
 				found = true
 			}
-		case q.Qtype == dns.TypeANY || q.Qtype == p.typ():
+		case q.Qtype == dnsmsg.TypeANY || q.Qtype == p.typ():
 			fn(p)
 			found = true
 		}
 	}
-	if !found && nsec != nil && q.Qtype != dns.TypeANY {
+	if !found && nsec != nil && q.Qtype != dnsmsg.TypeANY {
 		fn(nsec)
 	}
 }
@@ -353,31 +353,31 @@ func additionals(pub *pubSet, answers []*prr, skip map[string]bool) (out []*prr,
 		}
 	}
 	hostAddrs := func(name string) {
-		add(name, dns.TypeA, dns.TypeAAAA)
+		add(name, dnsmsg.TypeA, dnsmsg.TypeAAAA)
 		var has4, has6 bool
 		for _, p := range pub.byName[name] {
-			has4 = has4 || p.typ() == dns.TypeA
-			has6 = has6 || p.typ() == dns.TypeAAAA
+			has4 = has4 || p.typ() == dnsmsg.TypeA
+			has6 = has6 || p.typ() == dnsmsg.TypeAAAA
 		}
 		if !has4 || !has6 {
-			add(name, dns.TypeNSEC)
+			add(name, dnsmsg.TypeNSEC)
 		}
 	}
 	for i, a := range answers {
 		mine = nil
 		switch a.rr.(type) {
-		case *dns.PTR:
+		case *dnsmsg.PTR:
 			if a.reg != nil && a.target == a.reg.instKey {
-				add(a.reg.instKey, dns.TypeSRV, dns.TypeTXT)
+				add(a.reg.instKey, dnsmsg.TypeSRV, dnsmsg.TypeTXT)
 				for _, p := range pub.byName[a.reg.instKey] {
-					if p.typ() == dns.TypeSRV {
+					if p.typ() == dnsmsg.TypeSRV {
 						hostAddrs(p.target)
 					}
 				}
 			}
-		case *dns.SRV:
+		case *dnsmsg.SRV:
 			hostAddrs(a.target)
-		case *dns.A, *dns.AAAA:
+		case *dnsmsg.A, *dnsmsg.AAAA:
 			hostAddrs(a.name)
 		}
 		with[i] = mine

@@ -3,7 +3,7 @@ package mdns
 import (
 	"time"
 
-	"github.com/miekg/dns"
+	"github.com/mdnskit/mdnskit/mdns/internal/dnsmsg"
 )
 
 // rescueDelay is how long after another responder's goodbye for a record
@@ -26,11 +26,11 @@ const rescueDelay = 500 * time.Millisecond
 // again. A stranger's goodbyes cannot make us send more than the rate
 // limit allows (queueMC and flushMC: once a second per record and
 // interface, RFC 6762 §6).
-func (r *responder) rescue(ifr *ifResp, v6 bool, recs []dns.RR) {
+func (r *responder) rescue(ifr *ifResp, v6 bool, recs []dnsmsg.RR) {
 	var pub *pubSet
 	f := fam(v6)
 	for _, rr := range recs {
-		if rr.Header().Ttl != 0 || classOf(rr) != dns.ClassINET {
+		if rr.Header().TTL != 0 || classOf(rr) != dnsmsg.ClassINET {
 			continue
 		}
 		if pub == nil {

@@ -1,7 +1,7 @@
 package mdns
 
 import (
-	"github.com/miekg/dns"
+	"github.com/mdnskit/mdnskit/mdns/internal/dnsmsg"
 )
 
 // Reverse-mapping PTRs ("1.0.0.10.in-addr.arpa. PTR h1.local.") are a
@@ -23,7 +23,7 @@ func (r *responder) reverseNames() map[string]bool {
 			addrs = append(addrs, p.addrsOn(ifr.ifi)...)
 		}
 		for _, a := range addrs {
-			if rev, err := dns.ReverseAddr(a.WithZone("").String()); err == nil {
+			if rev := dnsmsg.ReverseAddr(a); rev != "" {
 				out[canonical(rev)] = true
 			}
 		}
@@ -41,6 +41,6 @@ func (r *responder) yieldReverse(name string) {
 }
 
 // isOurs reports whether rr is one of our records, on any interface.
-func (r *responder) isOurs(rr dns.RR) bool {
+func (r *responder) isOurs(rr dnsmsg.RR) bool {
 	return r.allRecordIDs()[respID(rr)]
 }

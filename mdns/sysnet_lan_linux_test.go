@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/mdnskit/mdnskit/internal/testlan"
-	"github.com/miekg/dns"
+	"github.com/mdnskit/mdnskit/mdns/internal/dnsmsg"
 )
 
 // sysLink is one end of a veth pair made by sysVethPairs.
@@ -179,14 +179,14 @@ func TestSysAvahiCoexists(t *testing.T) {
 			qtype   uint16
 			want    netip.Addr
 		}{
-			{"udp4", dns.TypeA, h1.IPv4},
-			{"udp6", dns.TypeAAAA, h1.IPv6},
+			{"udp4", dnsmsg.TypeA, h1.IPv4},
+			{"udp6", dnsmsg.TypeAAAA, h1.IPv6},
 		} {
 			c := sysListen(t, tc.network, Port)
 			sysJoin(t, c, br0)
-			q := new(dns.Msg)
-			q.SetQuestion(h1.Name+".local.", tc.qtype)
-			q.Id = 0
+			q := new(dnsmsg.Msg)
+			q.Question = []dnsmsg.Question{{Name: h1.Name + ".local.", Qtype: tc.qtype, Qclass: dnsmsg.ClassINET}}
+			q.ID = 0
 			wire, err := q.Pack()
 			if err != nil {
 				t.Fatal(err)
@@ -195,17 +195,17 @@ func TestSysAvahiCoexists(t *testing.T) {
 			var from netip.AddrPort
 			for end := time.Now().Add(10 * time.Second); !from.IsValid() && time.Now().Before(end); {
 				got, info := sysRead(t, c)
-				var m dns.Msg
+				var m dnsmsg.Msg
 				if info.Src.Port() != Port || info.IfIndex != br0.Index || m.Unpack([]byte(got)) != nil || !m.Response {
 					continue // our own query
 				}
 				for _, rr := range m.Answer {
 					var ip net.IP
 					switch rr := rr.(type) {
-					case *dns.A:
-						ip = rr.A
-					case *dns.AAAA:
-						ip = rr.AAAA
+					case *dnsmsg.A:
+						ip = rr.Addr.AsSlice()
+					case *dnsmsg.AAAA:
+						ip = rr.Addr.AsSlice()
 					}
 					// Only h1's avahi is authoritative for h1's address.
 					if a, ok := netip.AddrFromSlice(ip); ok && a.Unmap() == tc.want {

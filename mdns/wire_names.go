@@ -7,8 +7,8 @@ import (
 	"unicode/utf8"
 )
 
-// Names inside this package are miekg/dns presentation-format strings with a
-// trailing dot, e.g. `My\ Printer._ipp._tcp.local.`. Public APIs take and
+// Names inside this package are presentation-format strings (RFC 1035 §5.1,
+// as package dnsmsg reads and writes them) with a trailing dot, e.g. `My\ Printer._ipp._tcp.local.`. Public APIs take and
 // return raw labels (an instance name is any UTF-8 up to 63 bytes, RFC 6763
 // §4.3); the functions here are the only place the two meet, so escaping is
 // exact in both directions.
@@ -23,7 +23,7 @@ const maxName = 255
 var errBadName = errors.New("mdns: malformed name")
 
 // escapeLabel returns raw as one presentation-format label. Bytes that
-// miekg/dns treats specially are backslash-escaped, control bytes become
+// are special in a name are backslash-escaped, control bytes become
 // \DDD, and UTF-8 is passed through.
 func escapeLabel(raw string) string {
 	var b strings.Builder
@@ -44,7 +44,7 @@ func escapeLabel(raw string) string {
 }
 
 // splitName splits a presentation-format name into raw (unescaped) labels.
-// It accepts both `\X` and `\DDD` escapes, as produced by miekg/dns.
+// It accepts both `\X` and `\DDD` escapes, as dnsmsg produces them.
 func splitName(name string) ([]string, error) {
 	if name == "." || name == "" {
 		return nil, nil

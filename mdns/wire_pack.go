@@ -1,7 +1,7 @@
 package mdns
 
 import (
-	"github.com/miekg/dns"
+	"github.com/mdnskit/mdnskit/mdns/internal/dnsmsg"
 )
 
 // outMsg is a message to send before it is split to fit the interface.
@@ -9,10 +9,10 @@ type outMsg struct {
 	id            uint16
 	response      bool
 	authoritative bool
-	questions     []dns.Question
-	answers       []dns.RR
-	authority     []dns.RR
-	additional    []dns.RR
+	questions     []dnsmsg.Question
+	answers       []dnsmsg.RR
+	authority     []dnsmsg.RR
+	additional    []dnsmsg.RR
 	// with pairs a response's answers with their additional records
 	// (RFC 6763 §12): with[i] indexes the records of additional that
 	// belong with answers[i]. Nil: the additional records follow all the
@@ -58,21 +58,20 @@ func payloadLimit(mtu int, v6 bool) int {
 // larger still cannot be sent and is dropped.
 func pack(m *outMsg, limit int) [][]byte {
 	var out [][]byte
-	newMsg := func(first bool) *dns.Msg {
-		d := new(dns.Msg)
-		d.Id = m.id
+	newMsg := func(first bool) *dnsmsg.Msg {
+		d := new(dnsmsg.Msg)
+		d.ID = m.id
 		d.Response = m.response
 		d.Authoritative = m.authoritative
-		d.Compress = true
 		if first || m.response {
-			d.Question = append([]dns.Question(nil), m.questions...)
+			d.Question = append([]dnsmsg.Question(nil), m.questions...)
 		}
 		if first {
-			d.Ns = append([]dns.RR(nil), m.authority...)
+			d.Ns = append([]dnsmsg.RR(nil), m.authority...)
 		}
 		return d
 	}
-	flush := func(d *dns.Msg) {
+	flush := func(d *dnsmsg.Msg) {
 		b, err := d.Pack()
 		if err != nil || len(b) > MaxPacketSize {
 			return
@@ -89,7 +88,7 @@ func pack(m *outMsg, limit int) [][]byte {
 		sz = newSizer(cur, limit)
 		clear(placed)
 	}
-	empty := func(d *dns.Msg) bool {
+	empty := func(d *dnsmsg.Msg) bool {
 		return len(d.Answer) == 0 && len(d.Ns) == 0 && len(d.Extra) == 0 && len(d.Question) == 0
 	}
 	paired := make([]bool, len(m.additional))
@@ -192,18 +191,18 @@ func pack(m *outMsg, limit int) [][]byte {
 // length), and the exact length is computed only when the bound says a
 // record might not fit.
 type sizer struct {
-	m     *dns.Msg
+	m     *dnsmsg.Msg
 	limit int
 	w     *wireLen // nil after the fallback
 	bound int
 }
 
-func newSizer(m *dns.Msg, limit int) *sizer {
+func newSizer(m *dnsmsg.Msg, limit int) *sizer {
 	s := &sizer{m: m, limit: limit, w: newWireLen()}
 	for _, q := range m.Question {
 		s.w.question(q)
 	}
-	for _, sec := range [...][]dns.RR{m.Answer, m.Ns, m.Extra} {
+	for _, sec := range [...][]dnsmsg.RR{m.Answer, m.Ns, m.Extra} {
 		for _, rr := range sec {
 			if !s.w.add(rr) {
 				s.fallback()
@@ -232,7 +231,7 @@ func (s *sizer) done() {
 
 // add appends rr to section (one of the message's) if the message still
 // fits, and reports whether it did.
-func (s *sizer) add(section *[]dns.RR, rr dns.RR) bool {
+func (s *sizer) add(section *[]dnsmsg.RR, rr dnsmsg.RR) bool {
 	if s.w != nil {
 		mk := s.w.mark()
 		if s.w.add(rr) {
@@ -246,7 +245,7 @@ func (s *sizer) add(section *[]dns.RR, rr dns.RR) bool {
 		s.fallback()
 	}
 	*section = append(*section, rr)
-	if n := dns.Len(rr); s.bound+n <= s.limit {
+	if n := dnsmsg.Len(rr); s.bound+n <= s.limit {
 		s.bound += n
 		return true
 	}

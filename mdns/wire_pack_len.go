@@ -4,19 +4,19 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/miekg/dns"
+	"github.com/mdnskit/mdnskit/mdns/internal/dnsmsg"
 )
 
 // wireLen follows the packed length of a message as records are added to
-// it, exactly as miekg/dns's Msg.Len computes it (name compression
-// included), at the cost of the added record alone. Msg.Len recomputes
+// it, exactly as dnsmsg's Msg.Pack compresses names, at the cost of the
+// added record alone. Msg.Len recomputes
 // the whole message, so filling a message to its limit with it costs a
 // multiple of packing it; answering a legacy query for a type with a
 // hundred instances spent most of its time there.
 //
 // It knows the record types mDNS sends (A, AAAA, PTR, SRV, TXT, NSEC,
-// OPT). Given another, it reports false and the caller falls back to
-// Msg.Len.
+// and opaque ones such as OPT). Given another, it reports false and the
+// caller falls back to Msg.Len.
 //
 // Records may be added in another order than they are packed (answers
 // and their additional records are added together, RFC 6763 §12). The
@@ -26,7 +26,7 @@ import (
 // is then exact or a few bytes over, never under, whatever the order.
 type wireLen struct {
 	n    int
-	comp map[string]struct{} // name suffixes written so far, as Msg.Len keeps them
+	comp map[string]struct{} // name suffixes written so far, as Msg.Pack keeps them
 	// journal lists the suffixes in comp in the order they came, so that
 	// records can be taken back (rollback).
 	journal []string
@@ -71,23 +71,23 @@ func (w *wireLen) rollback(m wireMark) {
 }
 
 // question adds a question.
-func (w *wireLen) question(q dns.Question) {
+func (w *wireLen) question(q dnsmsg.Question) {
 	w.n += w.name(q.Name, w.n, true) + 4
 }
 
 // add adds a record; it reports false, changing nothing, for a type it
 // does not know.
-func (w *wireLen) add(rr dns.RR) bool {
+func (w *wireLen) add(rr dnsmsg.RR) bool {
 	h := rr.Header()
 	var rdName string // the one name in the RDATA of the types below, if any
 	compress := false
 	switch rr := rr.(type) {
-	case *dns.A, *dns.AAAA, *dns.TXT, *dns.OPT:
-	case *dns.PTR:
+	case *dnsmsg.A, *dnsmsg.AAAA, *dnsmsg.TXT, *dnsmsg.Unknown:
+	case *dnsmsg.PTR:
 		rdName, compress = rr.Ptr, true
-	case *dns.SRV:
+	case *dnsmsg.SRV:
 		rdName = rr.Target
-	case *dns.NSEC:
+	case *dnsmsg.NSEC:
 		rdName = rr.NextDomain
 	default:
 		return false
@@ -95,7 +95,7 @@ func (w *wireLen) add(rr dns.RR) bool {
 	// The record's uncompressed length less its names' is the fixed part
 	// (type, class, TTL, length and the rest of the RDATA); the names are
 	// then counted as Msg.Len counts them at their offsets.
-	fixed := dns.Len(rr) - plainNameLen(h.Name)
+	fixed := dnsmsg.Len(rr) - plainNameLen(h.Name)
 	if rdName != "" {
 		fixed -= plainNameLen(rdName)
 	}
@@ -107,15 +107,14 @@ func (w *wireLen) add(rr dns.RR) bool {
 	return true
 }
 
-// name is miekg/dns's domainNameLen with its compressionLenSearch: every
-// suffix of a compressed name not yet known is noted; a known one ends the
-// name with a 2-byte pointer. A name that is not compressed costs its
+// name follows dnsmsg's appendName: every suffix of a compressed name not
+// yet known is noted; a known one ends the name with a 2-byte pointer. A name that is not compressed costs its
 // length (and is not noted, see above).
 func (w *wireLen) name(s string, off int, compress bool) int {
 	if s == "" || s == "." || !compress {
 		return plainNameLen(s)
 	}
-	for i, end := 0, false; !end; i, end = dns.NextLabel(s, i) {
+	for i, end := 0, false; !end; i, end = dnsmsg.NextLabel(s, i) {
 		if _, ok := w.comp[s[i:]]; ok {
 			return plainNameLen(s[:i]) - 1 + 2
 		}

@@ -3,14 +3,14 @@ package mdns
 import (
 	"fmt"
 	"math/rand/v2"
-	"net"
+	"net/netip"
 	"testing"
 
-	"github.com/miekg/dns"
+	"github.com/mdnskit/mdnskit/mdns/internal/dnsmsg"
 )
 
-func manyTXT(n, size int) []dns.RR {
-	var out []dns.RR
+func manyTXT(n, size int) []dnsmsg.RR {
+	var out []dnsmsg.RR
 	for i := 0; i < n; i++ {
 		s := make([]byte, size)
 		for j := range s {
@@ -34,7 +34,7 @@ func TestPackSplitsResponsesToTheLimit(t *testing.T) {
 		if len(b) > limit {
 			t.Errorf("message of %d bytes exceeds %d", len(b), limit)
 		}
-		var d dns.Msg
+		var d dnsmsg.Msg
 		if err := d.Unpack(b); err != nil {
 			t.Fatal(err)
 		}
@@ -52,7 +52,7 @@ func TestPackSplitsResponsesToTheLimit(t *testing.T) {
 // messages; all but the last carry TC, and only the first the questions.
 func TestPackSplitsKnownAnswersWithTC(t *testing.T) {
 	m := &outMsg{
-		questions: []dns.Question{{Name: "_x._tcp.local.", Qtype: dns.TypePTR, Qclass: dns.ClassINET}},
+		questions: []dnsmsg.Question{{Name: "_x._tcp.local.", Qtype: dnsmsg.TypePTR, Qclass: dnsmsg.ClassINET}},
 		answers:   manyTXT(30, 150),
 	}
 	msgs := pack(m, payloadLimit(1500, true))
@@ -60,7 +60,7 @@ func TestPackSplitsKnownAnswersWithTC(t *testing.T) {
 		t.Fatalf("got %d messages", len(msgs))
 	}
 	for i, b := range msgs {
-		var d dns.Msg
+		var d dnsmsg.Msg
 		if err := d.Unpack(b); err != nil {
 			t.Fatal(err)
 		}
@@ -76,7 +76,7 @@ func TestPackSplitsKnownAnswersWithTC(t *testing.T) {
 
 func TestPackOversizedRecordGetsItsOwnMessage(t *testing.T) {
 	big := txtRR("big._x._tcp.local.", 4500, [][]byte{make([]byte, 255), make([]byte, 255), make([]byte, 255), make([]byte, 255), make([]byte, 255), make([]byte, 255), make([]byte, 255)})
-	m := &outMsg{response: true, answers: []dns.RR{manyTXT(1, 10)[0], big}}
+	m := &outMsg{response: true, answers: []dnsmsg.RR{manyTXT(1, 10)[0], big}}
 	msgs := pack(m, 600)
 	if len(msgs) != 2 {
 		t.Fatalf("got %d messages, want 2", len(msgs))
@@ -104,14 +104,14 @@ func TestPayloadLimit(t *testing.T) {
 // the host's address) and needs no further question.
 func TestPackKeepsInstancesWhole(t *testing.T) {
 	m := &outMsg{response: true, authoritative: true}
-	host := &dns.A{Hdr: hdr("h1.local.", dns.TypeA, 120), A: net.IPv4(10, 0, 0, 1).To4()}
+	host := &dnsmsg.A{Hdr: hdr("h1.local.", dnsmsg.TypeA, 120), Addr: netip.MustParseAddr("10.0.0.1")}
 	m.additional = append(m.additional, host)
 	for i := range 60 {
 		inst := fmt.Sprintf("Instance\\ %02d._x._tcp.local.", i)
-		m.answers = append(m.answers, &dns.PTR{Hdr: hdr("_x._tcp.local.", dns.TypePTR, 4500), Ptr: inst})
+		m.answers = append(m.answers, &dnsmsg.PTR{Hdr: hdr("_x._tcp.local.", dnsmsg.TypePTR, 4500), Ptr: inst})
 		j := len(m.additional)
 		m.additional = append(m.additional,
-			&dns.SRV{Hdr: hdr(inst, dns.TypeSRV, 120), Port: 80, Target: "h1.local."},
+			&dnsmsg.SRV{Hdr: hdr(inst, dnsmsg.TypeSRV, 120), Port: 80, Target: "h1.local."},
 			txtRR(inst, 4500, [][]byte{[]byte(fmt.Sprintf("n=%d", i)), make([]byte, 40)}))
 		m.with = append(m.with, []int{j, j + 1, 0})
 	}
@@ -122,21 +122,21 @@ func TestPackKeepsInstancesWhole(t *testing.T) {
 		if len(b) > limit {
 			t.Errorf("message %d: %d bytes, limit %d", k, len(b), limit)
 		}
-		var d dns.Msg
+		var d dnsmsg.Msg
 		if err := d.Unpack(b); err != nil {
 			t.Fatal(err)
 		}
 		extra := map[string]bool{}
 		for _, rr := range d.Extra {
-			extra[dns.TypeToString[rr.Header().Rrtype]+" "+dns.CanonicalName(rr.Header().Name)] = true
+			extra[fmt.Sprint(rr.Header().Type, " ", canonical(rr.Header().Name))] = true
 		}
 		for _, rr := range d.Answer {
-			inst := dns.CanonicalName(rr.(*dns.PTR).Ptr)
+			inst := canonical(rr.(*dnsmsg.PTR).Ptr)
 			if seen[inst] {
 				t.Errorf("%s answered twice", inst)
 			}
 			seen[inst] = true
-			if !extra["SRV "+inst] || !extra["TXT "+inst] || !extra["A h1.local."] {
+			if !extra[fmt.Sprint(dnsmsg.TypeSRV, " ", inst)] || !extra[fmt.Sprint(dnsmsg.TypeTXT, " ", inst)] || !extra[fmt.Sprint(dnsmsg.TypeA, " h1.local.")] {
 				t.Errorf("message %d: %s without its SRV, TXT or address", k, inst)
 			}
 		}
@@ -170,30 +170,29 @@ func TestWireLenMatchesMsgLen(t *testing.T) {
 		}
 		return s
 	}
-	record := func(uncompressed bool) dns.RR {
+	record := func(uncompressed bool) dnsmsg.RR {
 		k := rnd.IntN(4)
 		if uncompressed {
 			k = 4 + rnd.IntN(2)
 		}
 		switch k {
 		case 0:
-			return &dns.PTR{Hdr: hdr(name(), dns.TypePTR, 120), Ptr: name()}
+			return &dnsmsg.PTR{Hdr: hdr(name(), dnsmsg.TypePTR, 120), Ptr: name()}
 		case 1:
-			return &dns.A{Hdr: hdr(name(), dns.TypeA, 120), A: net.IPv4(10, 0, 0, byte(rnd.IntN(255))).To4()}
+			return &dnsmsg.A{Hdr: hdr(name(), dnsmsg.TypeA, 120), Addr: netip.AddrFrom4([4]byte{10, 0, 0, byte(rnd.IntN(255))})}
 		case 2:
-			return &dns.AAAA{Hdr: hdr(name(), dns.TypeAAAA, 120), AAAA: net.ParseIP("fe80::1")}
+			return &dnsmsg.AAAA{Hdr: hdr(name(), dnsmsg.TypeAAAA, 120), Addr: netip.MustParseAddr("fe80::1")}
 		case 3:
 			return txtRR(name(), 4500, [][]byte{[]byte(label()), {0, 1, '"'}})
 		case 4:
-			return &dns.SRV{Hdr: hdr(name(), dns.TypeSRV, 120), Port: 80, Target: name()}
+			return &dnsmsg.SRV{Hdr: hdr(name(), dnsmsg.TypeSRV, 120), Port: 80, Target: name()}
 		}
-		return &dns.NSEC{Hdr: hdr(name(), dns.TypeNSEC, 120), NextDomain: name(), TypeBitMap: []uint16{dns.TypeA, dns.TypeTXT}}
+		return &dnsmsg.NSEC{Hdr: hdr(name(), dnsmsg.TypeNSEC, 120), NextDomain: name(), TypeBitMap: []uint16{dnsmsg.TypeA, dnsmsg.TypeTXT}}
 	}
 	for trial := range 500 {
 		mixed := trial%2 == 1
-		d := new(dns.Msg)
-		d.Compress = true
-		d.Question = []dns.Question{{Name: name(), Qtype: dns.TypePTR, Qclass: dns.ClassINET}}
+		d := new(dnsmsg.Msg)
+		d.Question = []dnsmsg.Question{{Name: name(), Qtype: dnsmsg.TypePTR, Qclass: dnsmsg.ClassINET}}
 		w := newWireLen()
 		w.question(d.Question[0])
 		for range 1 + rnd.IntN(30) {

@@ -3,7 +3,7 @@ package mdns
 import (
 	"encoding/binary"
 
-	"github.com/miekg/dns"
+	"github.com/mdnskit/mdnskit/mdns/internal/dnsmsg"
 )
 
 // maxRecordsPerPacket bounds the records (questions included) we parse from
@@ -26,7 +26,7 @@ const (
 // silently by the caller and counted (RFC 6762 §18: malformed or
 // unexpected messages are silently ignored). skipped counts records that
 // did not parse in a message that otherwise did.
-func parseMessage(b []byte) (m *dns.Msg, skipped int, why dropReason) {
+func parseMessage(b []byte) (m *dnsmsg.Msg, skipped int, why dropReason) {
 	if len(b) > MaxPacketSize { // RFC 6762 §17
 		return nil, 0, dropOversize
 	}
@@ -46,13 +46,12 @@ func parseMessage(b []byte) (m *dns.Msg, skipped int, why dropReason) {
 	if n > maxRecordsPerPacket {
 		return nil, 0, dropTooMany
 	}
-	m = new(dns.Msg)
-	if err := unpackSafely(m, b); err != nil {
+	m = new(dnsmsg.Msg)
+	if err := m.Unpack(b); err != nil {
 		// One bad record must not cost the good ones beside it:
 		// python-zeroconf 0.47 sends NSECs whose type bitmap starts with
-		// an empty block (against RFC 4034 §4.1.2), which miekg/dns
-		// refuses for the whole message. The header and questions must
-		// still parse.
+		// an empty block (against RFC 4034 §4.1.2), which the decoder
+		// refuses. The header and questions must still parse.
 		m, skipped = unpackLenient(b)
 		if m == nil {
 			return nil, 0, dropMalformed
@@ -64,63 +63,36 @@ func parseMessage(b []byte) (m *dns.Msg, skipped int, why dropReason) {
 // unpackLenient parses b record by record, keeping every record that
 // parses and skipping, by its RDLENGTH, each one that does not. It returns
 // nil when the header, a question or a record's framing is unreadable.
-func unpackLenient(b []byte) (m *dns.Msg, skipped int) {
-	defer func() {
-		if recover() != nil {
-			m, skipped = nil, 0
-		}
-	}()
-	hdr := append([]byte(nil), b[:12]...)
-	clear(hdr[4:12]) // counts zeroed: the header alone
-	m = new(dns.Msg)
-	if m.Unpack(hdr) != nil {
+func unpackLenient(b []byte) (m *dnsmsg.Msg, skipped int) {
+	m = new(dnsmsg.Msg)
+	if m.Unpack(b[:12]) != nil {
 		return nil, 0
 	}
 	count := func(i int) int { return int(binary.BigEndian.Uint16(b[4+2*i:])) }
 	off := 12
 	for range count(0) {
-		name, next, err := dns.UnpackDomainName(b, off)
-		if err != nil || next+4 > len(b) {
+		q, next, err := dnsmsg.UnpackQuestion(b, off)
+		if err != nil {
 			return nil, 0
 		}
-		m.Question = append(m.Question, dns.Question{
-			Name:   name,
-			Qtype:  binary.BigEndian.Uint16(b[next:]),
-			Qclass: binary.BigEndian.Uint16(b[next+2:]),
-		})
-		off = next + 4
+		m.Question = append(m.Question, q)
+		off = next
 	}
-	sections := []*[]dns.RR{&m.Answer, &m.Ns, &m.Extra}
+	sections := []*[]dnsmsg.RR{&m.Answer, &m.Ns, &m.Extra}
 	for i, sec := range sections {
 		for range count(i + 1) {
-			rr, next, err := dns.UnpackRR(b, off)
-			if err == nil && rr != nil {
+			rr, next, err := dnsmsg.UnpackRR(b, off)
+			if err == nil {
 				*sec = append(*sec, rr)
 				off = next
 				continue
 			}
-			_, afterName, err := dns.UnpackDomainName(b, off)
-			if err != nil || afterName+10 > len(b) {
-				return nil, 0
-			}
-			end := afterName + 10 + int(binary.BigEndian.Uint16(b[afterName+8:]))
-			if end > len(b) {
+			if next, err = dnsmsg.SkipRR(b, off); err != nil {
 				return nil, 0
 			}
 			skipped++
-			off = end
+			off = next
 		}
 	}
 	return m, skipped
-}
-
-// unpackSafely turns a panic inside the DNS parser into an error: hostile
-// input must never crash the process.
-func unpackSafely(m *dns.Msg, b []byte) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = errBadName
-		}
-	}()
-	return m.Unpack(b)
 }

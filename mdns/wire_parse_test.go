@@ -2,27 +2,28 @@ package mdns
 
 import (
 	"encoding/binary"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/miekg/dns"
+	"github.com/mdnskit/mdnskit/mdns/internal/dnsmsg"
 )
 
 func TestParseMessageFilters(t *testing.T) {
-	q := new(dns.Msg)
-	q.SetQuestion("_x._tcp.local.", dns.TypePTR)
+	q := new(dnsmsg.Msg)
+	q.Question = []dnsmsg.Question{{Name: "_x._tcp.local.", Qtype: dnsmsg.TypePTR, Qclass: dnsmsg.ClassINET}}
 	good := packed(t, q)
 	if _, _, why := parseMessage(good); why != dropNone {
 		t.Fatalf("a plain query was dropped: %v", why)
 	}
 
-	op := q.Copy()
-	op.Opcode = dns.OpcodeUpdate
-	resp := new(dns.Msg)
+	op := *q
+	op.Opcode = 5 // UPDATE (RFC 2136)
+	resp := new(dnsmsg.Msg)
 	resp.Response = true
-	resp.Rcode = dns.RcodeServerFailure
+	resp.Rcode = 2                                                                       // SERVFAIL
 	loop := append([]byte{0, 0, 0x84, 0, 0, 1, 0, 0, 0, 0, 0, 0}, 0xc0, 12, 0, 12, 0, 1) // name points at itself
 	many := append([]byte(nil), good...)
 	many[4], many[5] = 0x10, 0 // 4096 questions announced
@@ -31,7 +32,7 @@ func TestParseMessageFilters(t *testing.T) {
 		b    []byte
 		want dropReason
 	}{
-		"opcode":           {packed(t, op), dropOpcode},
+		"opcode":           {packed(t, &op), dropOpcode},
 		"rcode":            {packed(t, resp), dropOpcode},
 		"short":            {good[:7], dropMalformed},
 		"compression loop": {loop, dropMalformed},
@@ -46,8 +47,8 @@ func TestParseMessageFilters(t *testing.T) {
 }
 
 func FuzzParseMessage(f *testing.F) {
-	q := new(dns.Msg)
-	q.SetQuestion("_http._tcp.local.", dns.TypePTR)
+	q := new(dnsmsg.Msg)
+	q.Question = []dnsmsg.Question{{Name: "_http._tcp.local.", Qtype: dnsmsg.TypePTR, Qclass: dnsmsg.ClassINET}}
 	b, _ := q.Pack()
 	f.Add(b)
 	f.Add([]byte{0, 0, 0x84, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12, 0, 12, 0, 1})
@@ -77,7 +78,6 @@ func FuzzParseMessage(f *testing.F) {
 		if skipped < 0 || total+skipped > maxRecordsPerPacket {
 			t.Fatalf("%d records and %d skipped, bound %d", total, skipped, maxRecordsPerPacket)
 		}
-		m.Compress = true
 		out, err := m.Pack()
 		if err != nil {
 			t.Fatalf("accepted message does not re-pack: %v", err)
@@ -93,17 +93,17 @@ func FuzzParseMessage(f *testing.F) {
 // LAN), which miekg/dns refuses for the whole message. The records beside
 // it must survive; only the bad one is skipped.
 func TestParseMessageSkipsOnlyTheBadRecord(t *testing.T) {
-	r := new(dns.Msg)
+	r := new(dnsmsg.Msg)
 	r.Response = true
-	r.Answer = []dns.RR{
-		&dns.PTR{Hdr: dns.RR_Header{Name: "_http._tcp.local.", Rrtype: dns.TypePTR, Class: dns.ClassINET, Ttl: 4500}, Ptr: "zc._http._tcp.local."},
-		&dns.A{Hdr: dns.RR_Header{Name: "zc.local.", Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 120}, A: []byte{10, 99, 0, 2}},
+	r.Answer = []dnsmsg.RR{
+		&dnsmsg.PTR{Hdr: dnsmsg.Header{Name: "_http._tcp.local.", Type: dnsmsg.TypePTR, Class: dnsmsg.ClassINET, TTL: 4500}, Ptr: "zc._http._tcp.local."},
+		&dnsmsg.A{Hdr: dnsmsg.Header{Name: "zc.local.", Type: dnsmsg.TypeA, Class: dnsmsg.ClassINET, TTL: 120}, Addr: netip.AddrFrom4([4]byte{10, 99, 0, 2})},
 	}
 	b := packed(t, r)
 	nsec := []byte{0xc0, 12, 0, 47, 0x80, 1, 0, 0, 0, 120, 0, 10, 0xc0, 12, 0, 0, 0, 4, 0, 0, 0, 8}
 	b = append(b[:len(b):len(b)], nsec...)
 	b[11]++ // ARCOUNT
-	var strict dns.Msg
+	var strict dnsmsg.Msg
 	if strict.Unpack(b) == nil {
 		t.Fatal("miekg/dns accepts the empty bitmap block now; this test no longer exercises the fallback")
 	}

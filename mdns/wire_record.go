@@ -1,7 +1,7 @@
 package mdns
 
 import (
-	"github.com/miekg/dns"
+	"github.com/mdnskit/mdnskit/mdns/internal/dnsmsg"
 )
 
 // RFC 6762 §10.2 and §5.4: the top bit of rrclass is the cache-flush bit in
@@ -19,58 +19,48 @@ type rrKey struct {
 	typ  uint16
 }
 
-func keyOf(rr dns.RR) rrKey {
+func keyOf(rr dnsmsg.RR) rrKey {
 	h := rr.Header()
-	return rrKey{name: canonical(h.Name), typ: h.Rrtype}
+	return rrKey{name: canonical(h.Name), typ: h.Type}
 }
 
-func isCacheFlush(rr dns.RR) bool { return rr.Header().Class&cacheFlushBit != 0 }
+func isCacheFlush(rr dnsmsg.RR) bool { return rr.Header().Class&cacheFlushBit != 0 }
 
-func classOf(rr dns.RR) uint16 { return rr.Header().Class & classMask }
+func classOf(rr dnsmsg.RR) uint16 { return rr.Header().Class & classMask }
 
 // rdata returns the uncompressed wire-format RDATA of rr. With canon set,
 // names inside the RDATA are lower-cased first, so that two records that are
 // the same DNS data compare equal (used for identity); without it the bytes
 // are as sent, for the lexicographic comparison of RFC 6762 §8.2.
-func rdata(rr dns.RR, canon bool) []byte {
-	c := dns.Copy(rr)
+func rdata(rr dnsmsg.RR, canon bool) []byte {
+	c := dnsmsg.Copy(rr)
 	if canon {
 		switch v := c.(type) {
-		case *dns.PTR:
+		case *dnsmsg.PTR:
 			v.Ptr = canonical(v.Ptr)
-		case *dns.SRV:
+		case *dnsmsg.SRV:
 			v.Target = canonical(v.Target)
-		case *dns.CNAME:
+		case *dnsmsg.CNAME:
 			v.Target = canonical(v.Target)
-		case *dns.NSEC:
+		case *dnsmsg.NSEC:
 			v.NextDomain = canonical(v.NextDomain)
 		}
 	}
-	h := c.Header()
-	h.Name = "."
-	h.Ttl = 0
-	h.Class = dns.ClassINET
-	buf := make([]byte, dns.Len(c)+16)
-	off, err := dns.PackRR(c, buf, 0, nil, false)
-	if err != nil || off < 11 {
-		return nil
-	}
-	// The owner "." is one byte, then type, class, TTL and RDLENGTH.
-	return buf[11:off]
+	return dnsmsg.Rdata(c)
 }
 
 // withTTL returns a copy of rr with the given TTL and cache-flush bit.
-func withTTL(rr dns.RR, ttl uint32, flush bool) dns.RR {
-	c := dns.Copy(rr)
+func withTTL(rr dnsmsg.RR, ttl uint32, flush bool) dnsmsg.RR {
+	c := dnsmsg.Copy(rr)
 	h := c.Header()
-	h.Ttl = ttl
-	h.Class = dns.ClassINET
+	h.TTL = ttl
+	h.Class = dnsmsg.ClassINET
 	if flush {
 		h.Class |= cacheFlushBit
 	}
 	return c
 }
 
-func hdr(name string, typ uint16, ttl uint32) dns.RR_Header {
-	return dns.RR_Header{Name: name, Rrtype: typ, Class: dns.ClassINET, Ttl: ttl}
+func hdr(name string, typ uint16, ttl uint32) dnsmsg.Header {
+	return dnsmsg.Header{Name: name, Type: typ, Class: dnsmsg.ClassINET, TTL: ttl}
 }

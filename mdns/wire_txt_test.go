@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"testing"
 
-	"github.com/miekg/dns"
+	"github.com/mdnskit/mdnskit/mdns/internal/dnsmsg"
 )
 
-// TXT bytes must reach the wire exactly: miekg/dns unescapes its strings
-// when packing, so raw backslashes, quotes and binary bytes need escaping.
+// TXT bytes must reach the wire exactly: backslashes, quotes and binary
+// bytes included.
 func TestTXTRoundTripThroughWire(t *testing.T) {
 	cases := [][][]byte{
 		nil, // RFC 6763 §6.1: one empty string, never an empty RDATA
@@ -19,17 +19,17 @@ func TestTXTRoundTripThroughWire(t *testing.T) {
 	}
 	for _, strs := range cases {
 		rr := txtRR("x.local.", 120, strs)
-		m := new(dns.Msg)
-		m.Answer = []dns.RR{rr}
+		m := new(dnsmsg.Msg)
+		m.Answer = []dnsmsg.RR{rr}
 		b, err := m.Pack()
 		if err != nil {
 			t.Fatalf("pack %q: %v", strs, err)
 		}
-		var back dns.Msg
+		var back dnsmsg.Msg
 		if err := back.Unpack(b); err != nil {
 			t.Fatal(err)
 		}
-		got := txtStrings(back.Answer[0].(*dns.TXT))
+		got := txtStrings(back.Answer[0].(*dnsmsg.TXT))
 		want := strs
 		if len(want) == 0 {
 			want = [][]byte{{}}
@@ -42,7 +42,7 @@ func TestTXTRoundTripThroughWire(t *testing.T) {
 				t.Errorf("string %d: got %q want %q", i, got[i], want[i])
 			}
 		}
-		if rdl := back.Answer[0].Header().Rdlength; rdl == 0 {
+		if rdl := len(dnsmsg.Rdata(back.Answer[0])); rdl == 0 {
 			t.Errorf("%q: empty RDATA on the wire", strs)
 		}
 	}

@@ -1,5 +1,5 @@
 // Package archtest holds no code, only tests that enforce the import rule
-// (docs/architecture.md): txt (pure) → mdns (the only user of miekg/dns and x/net) →
+// (docs/architecture.md): txt (pure) → mdns (its own DNS codec; the only user of x/net) →
 // domains → cmd, with cmd imported by nobody; the same layering inside the
 // nested etcd module; and no etcd client, gRPC or framework anywhere in the
 // dependency graph of txt, mdns and domains (go list -deps) or in the root
