@@ -147,7 +147,8 @@ func appendName(b []byte, name string, c compressor, compress bool) ([]byte, err
 // Pointers must point strictly before the label sequence they are read
 // from, so a hostile message cannot make the reader loop.
 func UnpackName(msg []byte, off int) (string, int, error) {
-	var out []byte
+	var buf [maxName]byte // most names fit: one allocation, the string
+	out := buf[:0]
 	next, limit, wire := -1, off, 1
 	for {
 		if off >= len(msg) {

@@ -24,6 +24,12 @@ func (m *Msg) Unpack(b []byte) error {
 	m.RecursionAvailable = f&(1<<7) != 0
 	m.Rcode = uint8(f & 0xf)
 	off := 12
+	// Sections are sized from the header, bounded by what the bytes left
+	// can hold (a question takes at least 5, a record 11): a hostile
+	// header cannot make us allocate. A section left empty stays nil.
+	if n := min(int(binary.BigEndian.Uint16(b[4:])), (len(b)-off)/5); n > 0 {
+		m.Question = make([]Question, 0, n)
+	}
 	for range binary.BigEndian.Uint16(b[4:]) {
 		if off == len(b) {
 			return nil
@@ -36,6 +42,9 @@ func (m *Msg) Unpack(b []byte) error {
 		off = next
 	}
 	for i, sec := range [...]*[]RR{&m.Answer, &m.Ns, &m.Extra} {
+		if n := min(int(binary.BigEndian.Uint16(b[6+2*i:])), (len(b)-off)/11); n > 0 {
+			*sec = make([]RR, 0, n)
+		}
 		for range binary.BigEndian.Uint16(b[6+2*i:]) {
 			if off == len(b) {
 				return nil
@@ -142,7 +151,14 @@ func unpackRdata(h Header, msg []byte, off, end int) (RR, error) {
 		return &SRV{Hdr: h, Priority: binary.BigEndian.Uint16(rd), Weight: binary.BigEndian.Uint16(rd[2:]),
 			Port: binary.BigEndian.Uint16(rd[4:]), Target: target}, nil
 	case TypeTXT:
-		var strs []string
+		n := 0
+		for i := 0; i < len(rd); i += 1 + int(rd[i]) {
+			n++
+		}
+		var strs []string // nil for an empty RDATA, as for the other sections
+		if n > 0 {
+			strs = make([]string, 0, n)
+		}
 		for i := 0; i < len(rd); {
 			n := int(rd[i])
 			if i+1+n > len(rd) {
