@@ -151,7 +151,18 @@ func TestWatchUnavailable(t *testing.T) {
 		t.Errorf("ListServices with etcd down: %v", err)
 	}
 	srv.Restart()
-	if _, err := r.ListServices(context.Background(), ""); err != nil {
-		t.Errorf("ListServices after the restart: %v", err)
+	// The client reconnects on gRPC's backoff (1 s and up, with jitter),
+	// which can outlast one read's Timeout: reads must work again soon,
+	// not at the first try.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		_, err := r.ListServices(context.Background(), "")
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ListServices 15 s after the restart: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
