@@ -11,7 +11,11 @@
 // Names are presentation-format strings with a trailing dot, a byte that is
 // special in a name escaped as `\X` and any other byte outside printable
 // ASCII as `\DDD` (RFC 1035 §5.1), so `My\.Printer._ipp._tcp.local.` holds
-// the label "My.Printer". TXT character-strings are raw bytes.
+// the label "My.Printer". TXT character-strings are raw bytes. The RDATA
+// of other types is kept as received: a name an mDNS sender compressed in
+// it (RFC 6762 §18.14 allows that for any type) stays a pointer into the
+// message it came in, which is fine for comparing records; package mdns
+// never sends such records on.
 //
 // Input is hostile: decoding never panics, follows only backward
 // compression pointers, and bounds names to 255 octets (RFC 1035 §2.3.4).
