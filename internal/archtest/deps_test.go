@@ -22,11 +22,10 @@ func isHeavy(path string) bool {
 	return false
 }
 
-// The core packages' whole dependency graph (go list -deps) holds no etcd
-// client, gRPC or framework, and the root module requires none of them.
-func TestCoreHasNoHeavyDeps(t *testing.T) {
-	core := []string{module + "/txt", module + "/mdns", module + "/domains"}
-	out, err := exec.Command("go", append([]string{"list", "-deps"}, core...)...).Output()
+// listDeps is the whole dependency graph of pkgs (go list -deps).
+func listDeps(t *testing.T, pkgs ...string) []string {
+	t.Helper()
+	out, err := exec.Command("go", append([]string{"list", "-deps"}, pkgs...)...).Output()
 	if err != nil {
 		t.Fatalf("go list -deps: %v", err)
 	}
@@ -34,7 +33,14 @@ func TestCoreHasNoHeavyDeps(t *testing.T) {
 	if len(deps) < 20 {
 		t.Fatalf("go list -deps listed only %d packages", len(deps))
 	}
-	for _, d := range deps {
+	return deps
+}
+
+// The core packages' whole dependency graph (go list -deps) holds no etcd
+// client, gRPC or framework, and the root module requires none of them.
+func TestCoreHasNoHeavyDeps(t *testing.T) {
+	core := []string{module + "/txt", module + "/mdns", module + "/domains"}
+	for _, d := range listDeps(t, core...) {
 		if isHeavy(d) {
 			t.Errorf("the core packages depend on %s", d)
 		}
