@@ -25,6 +25,7 @@ type fakeSource struct {
 	watches  map[*fakeWatch]struct{}
 	down     bool
 	hold     chan struct{} // non-nil: ListServices blocks until it is closed
+	listDown bool          // ListServices fails while Watch works
 	lists    int
 }
 
@@ -108,7 +109,7 @@ func (f *fakeSource) ListServices(ctx context.Context, domain string) ([]*Servic
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.down {
+	if f.down || f.listDown {
 		return nil, errDown
 	}
 	var out []*Service

@@ -109,6 +109,7 @@ func (f *feed) watchOnce() (synced bool) {
 		snapCtx, snapCancel := context.WithTimeout(ctx, m.firstRead)
 		snap, err := src.ListServices(snapCtx, v.domain)
 		snapCancel()
+		failedAt := time.Now()
 		if err == nil {
 			f.awaitReported(ctx, snap, start.Add(m.firstRead), errc)
 			v.mu.Lock()
@@ -125,13 +126,8 @@ func (f *feed) watchOnce() (synced bool) {
 			f.timedOut()
 			v.mu.Unlock()
 		}
-		select {
-		case werr := <-errc:
-			f.failed(werr)
+		if !f.awaitRetry(ctx, errc, failedAt, backoff) {
 			return false
-		case <-ctx.Done():
-			return false
-		case <-time.After(backoff):
 		}
 		backoff = min(2*backoff, m.retryMax)
 	}
@@ -142,6 +138,32 @@ func (f *feed) watchOnce() (synced bool) {
 	case <-ctx.Done():
 	}
 	return synced
+}
+
+// awaitRetry waits before the barrier read is tried again: backoff after
+// the failed attempt, or only RetryMin once the Watch reports a node,
+// since a source that answers its Watch is back and its state should say
+// so at once, not after the longest backoff. False: the Watch ended (its
+// error recorded) or ctx did.
+func (f *feed) awaitRetry(ctx context.Context, errc chan error, failedAt time.Time, backoff time.Duration) bool {
+	timer := time.NewTimer(time.Until(failedAt.Add(backoff)))
+	defer timer.Stop()
+	for {
+		select {
+		case werr := <-errc:
+			f.failed(werr)
+			return false
+		case <-ctx.Done():
+			return false
+		case <-timer.C:
+			return true
+		case <-f.touch:
+			if !timer.Stop() {
+				return true
+			}
+			timer.Reset(time.Until(failedAt.Add(f.v.m.retryMin)))
+		}
+	}
 }
 
 // awaitReported waits until the Watch has reported every node of snap,

@@ -339,6 +339,36 @@ func TestMergedFirstReadBounded(t *testing.T) {
 	})
 }
 
+// A source whose barrier read failed long enough to back off to RetryMax
+// is read again RetryMin after its Watch reports a node, not RetryMax
+// later: a source that answers is shown ok at once.
+func TestMergedRetryOnReport(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		etcd := newFakeSource()
+		etcd.listDown = true
+		m := newMergedT(t, MergedConfig{RetryMax: time.Minute, Sources: []MergedSource{{Name: "etcd", Source: etcd, Authoritative: true}}})
+		mustNodes(t, m, "")
+		time.Sleep(5 * time.Minute) // the backoff is at a minute now
+		if st := m.States(); st[0].State != "timeout" {
+			t.Fatalf("while its reads fail: %+v", st[0])
+		}
+		etcd.mu.Lock()
+		etcd.listDown = false
+		etcd.mu.Unlock()
+		reported := time.Now()
+		etcd.put(node("greeter", "1", "n1", "10.0.0.1:80", nil))
+		for m.States()[0].State != "ok" {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if d := time.Since(reported); d > defaultRetryMin {
+			t.Errorf("ok %v after the Watch reported, want ≤ RetryMin (%v)", d, defaultRetryMin)
+		}
+		if got := mustNodes(t, m, ""); len(got) != 1 {
+			t.Errorf("Nodes = %q", got)
+		}
+	})
+}
+
 // Over real registries on a simulated link: the view merges what h1 and
 // h2 register, heard by h3's Registry, with an authoritative fake; a
 // goodbye deletes a node; results are the caller's to change.
