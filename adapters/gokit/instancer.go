@@ -181,9 +181,6 @@ func (i *Instancer) resync(svcs []*domains.Service) {
 			i.nodes[k] = inst
 		}
 	}
-	if i.state.Err != nil {
-		i.logger.Log("msg", "registry answers again")
-	}
 	i.publishLocked(sd.Event{Instances: i.instancesLocked()})
 }
 
@@ -213,6 +210,11 @@ func (i *Instancer) instancesLocked() []string {
 func (i *Instancer) publishLocked(ev sd.Event) {
 	if ev.Err == nil && i.state.Err == nil && i.hasGood && slices.Equal(ev.Instances, i.state.Instances) {
 		return
+	}
+	// The outage ends with whichever comes first after it, the new
+	// Watch's first report or the read beside it.
+	if i.state.Err != nil && ev.Err == nil {
+		i.logger.Log("msg", "registry answers again")
 	}
 	i.state = ev
 	if ev.Err == nil {
