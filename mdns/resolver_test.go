@@ -34,11 +34,25 @@ func resolverEnv(t *testing.T) (*mdns.Resolver, *atomic.Int32) {
 	return r, fallbacks
 }
 
+// noDNS is a Go resolver that never reaches a network.
+var noDNS = &net.Resolver{PreferGo: true, Dial: func(context.Context, string, string) (net.Conn, error) {
+	return nil, errors.New("test: no DNS here")
+}}
+
+// initResolverOutsideBubble makes package net read its resolver
+// configuration outside any synctest bubble. It keeps that state
+// process-wide, with a channel made on first use: made inside one bubble,
+// it is fatal to use from the next one (go test -count=2).
+var initResolverOutsideBubble = sync.OnceFunc(func() {
+	noDNS.LookupHost(context.Background(), "example.invalid")
+})
+
 // issue 14: .local names resolve over mDNS; the answer is cached (a
 // second lookup costs no time); ip4 and ip6 filter; other names go to the
 // fallback resolver; a name nobody answers is a *net.DNSError that wraps
 // ErrNotFound.
 func TestResolver(t *testing.T) {
+	initResolverOutsideBubble()
 	synctest.Test(t, func(t *testing.T) {
 		r, fallbacks := resolverEnv(t)
 		ctx := context.Background()
