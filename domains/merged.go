@@ -55,7 +55,9 @@ type MergedConfig struct {
 	FirstRead time.Duration
 
 	// RetryMin and RetryMax bound the backoff between attempts to read a
-	// failing source again (100 ms doubling up to 1 s).
+	// failing source again (100 ms doubling up to 1 s). A source whose
+	// Watch reports a node while its read is failing is read again
+	// RetryMin after the failed attempt.
 	RetryMin, RetryMax time.Duration
 
 	// StaleTTL is how long the last known nodes of a failing source are
