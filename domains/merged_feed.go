@@ -109,7 +109,6 @@ func (f *feed) watchOnce() (synced bool) {
 		snapCtx, snapCancel := context.WithTimeout(ctx, m.firstRead)
 		snap, err := src.ListServices(snapCtx, v.domain)
 		snapCancel()
-		failedAt := time.Now()
 		if err == nil {
 			f.awaitReported(ctx, snap, start.Add(m.firstRead), errc)
 			v.mu.Lock()
@@ -118,6 +117,7 @@ func (f *feed) watchOnce() (synced bool) {
 			synced = true
 			break
 		}
+		failedAt := time.Now()
 		if ctx.Err() != nil {
 			return false
 		}
