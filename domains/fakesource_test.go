@@ -26,7 +26,6 @@ type fakeSource struct {
 	down     bool
 	hold     chan struct{} // non-nil: ListServices blocks until it is closed
 	listDown bool          // ListServices fails while Watch works
-	lists    int
 }
 
 type fakeWatch struct {
@@ -98,7 +97,6 @@ func (f *fakeSource) GetService(ctx context.Context, domain, name string) ([]*Se
 func (f *fakeSource) ListServices(ctx context.Context, domain string) ([]*Service, error) {
 	f.mu.Lock()
 	hold := f.hold
-	f.lists++
 	f.mu.Unlock()
 	if hold != nil {
 		select {
